@@ -1,0 +1,14 @@
+// The benchmark registry behind `tickwave bench [name]`.
+export interface BenchRunOptions {
+  quick?: boolean;
+  json?: boolean;
+  save?: boolean;
+  log?: (line: string) => void;
+}
+
+export const BENCHMARKS: Record<string, { about: string; run: (opts: BenchRunOptions) => Promise<Record<string, number>> }> = {
+  wire: {
+    about: 'encode and verify+read ns per message (Order, Quote) against JSON stringify/parse',
+    run: async (opts) => (await import('./wire.bench.js')).runWireBench(opts),
+  },
+};

@@ -1,0 +1,100 @@
+// The `tickwave` command: `run` (the main job), `bench` (the benchmark suite). Bad arguments get a
+// message naming what was wrong and exit code 2.
+import { VERSION } from './version.js';
+
+const HELP = `tickwave ${VERSION}: an embeddable streaming runtime for real-time trading
+
+Usage:
+  tickwave run                      run the main job (the embedded pipeline on the built-in simulator)
+  tickwave bench [name] [--quick] [--json] [--no-save]
+                                    run every benchmark, or one by name; --quick keeps it short,
+                                    --json ends each benchmark's output with one JSON line;
+                                    results go to bench/results/ and bench/RESULTS.md unless --no-save
+  tickwave bench --list             list the benchmarks
+  tickwave --version | --help
+`;
+
+export class UsageError extends Error {}
+
+interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const defaultIo: Io = { out: (l) => console.log(l), err: (l) => console.error(l) };
+
+/** Runs the command line; resolves to the process exit code. */
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`tickwave: ${e.message}\nRun \`tickwave --help\` for usage.`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+async function dispatch(argv: string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      io.out(HELP);
+      return 0;
+    case '--version':
+    case '-v':
+      io.out(VERSION);
+      return 0;
+    case 'run':
+      return run(rest, io);
+    case 'bench':
+      return bench(rest, io);
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+function flags(args: string[], allowed: string[]): { positional: string[]; set: Set<string> } {
+  const positional: string[] = [];
+  const set = new Set<string>();
+  for (const a of args) {
+    if (a.startsWith('-')) {
+      if (!allowed.includes(a)) throw new UsageError(`unknown option "${a}" (allowed: ${allowed.join(', ')})`);
+      set.add(a);
+    } else positional.push(a);
+  }
+  return { positional, set };
+}
+
+async function run(args: string[], io: Io): Promise<number> {
+  flags(args, []);
+  const { selfCheck } = await import('./self-check.js');
+  const check = selfCheck();
+  io.out(`tickwave ${VERSION}`);
+  io.out(`wire format: ${check}`);
+  io.out('');
+  io.out('Not wired yet: the shared-memory runtime, the Wasm kernels, the market simulator, the five');
+  io.out('analytics jobs, the trade engine and the dashboard. `tickwave run` starts them as each lands;');
+  io.out('today it checks that the wire format and the Wasm reader work on this machine.');
+  return 0;
+}
+
+async function bench(args: string[], io: Io): Promise<number> {
+  const { positional, set } = flags(args, ['--quick', '--json', '--list', '--no-save']);
+  const { BENCHMARKS } = await import('../bench/index.js');
+  if (set.has('--list')) {
+    for (const [name, b] of Object.entries(BENCHMARKS)) io.out(`${name.padEnd(10)} ${b.about}`);
+    return 0;
+  }
+  if (positional.length > 1) throw new UsageError(`bench takes one benchmark name, got ${positional.length}: ${positional.join(' ')}`);
+  const names = positional.length ? positional : Object.keys(BENCHMARKS);
+  for (const name of names) {
+    if (!BENCHMARKS[name]) throw new UsageError(`unknown benchmark "${name}" (available: ${Object.keys(BENCHMARKS).join(', ')})`);
+  }
+  for (const name of names) await BENCHMARKS[name]!.run({ quick: set.has('--quick'), json: set.has('--json'), save: !set.has('--no-save'), log: io.out });
+  return 0;
+}

@@ -1,0 +1,73 @@
+// The `tickwave` command: help, version, the main job's status, the wire benchmark's JSON line, and
+// a clear message with exit code 2 for every bad argument.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { main } from '../src/cli.js';
+
+const root = join(import.meta.dirname, '..');
+const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version as string;
+
+function tickwave(...args: string[]) {
+  const r = spawnSync(process.execPath, [join(root, 'bin/tickwave.js'), ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+async function inProcess(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out, err };
+}
+
+describe('tickwave (the installed command)', () => {
+  test('--version prints the package version', () => {
+    expect(tickwave('--version')).toEqual({ code: 0, out: `${version}\n`, err: '' });
+  });
+  test('--help lists the commands', () => {
+    const r = tickwave('--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('tickwave run ');
+    expect(r.out).toContain('tickwave bench [name] [--quick] [--json] [--no-save]');
+  });
+  test('run checks the wire format and says what is not wired yet', () => {
+    const r = tickwave('run');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('wire format: ok (a 128-byte Order verified by TypeScript and Wasm; a corrupted copy rejected: file identifier is not "TWV1" at byte 4)');
+    expect(r.out).toContain('Not wired yet');
+  });
+  test('an unknown command exits 2 and names it', () => {
+    expect(tickwave('trade')).toEqual({ code: 2, out: '', err: 'tickwave: unknown command "trade"\nRun `tickwave --help` for usage.\n' });
+  });
+});
+
+describe('tickwave bench', () => {
+  test('an unknown benchmark exits 2 and lists the available ones', async () => {
+    const r = await inProcess('bench', 'nope');
+    expect(r.code).toBe(2);
+    expect(r.err).toEqual(['tickwave: unknown benchmark "nope" (available: wire)\nRun `tickwave --help` for usage.']);
+  });
+  test('an unknown option exits 2 and lists the allowed ones', async () => {
+    const r = await inProcess('bench', 'wire', '--fast');
+    expect(r.code).toBe(2);
+    expect(r.err[0]).toBe('tickwave: unknown option "--fast" (allowed: --quick, --json, --list, --no-save)\nRun `tickwave --help` for usage.');
+  });
+  test('--list names every benchmark', async () => {
+    const r = await inProcess('bench', '--list');
+    expect(r.code).toBe(0);
+    expect(r.out.map((l) => l.split(' ')[0])).toEqual(['wire']);
+  });
+  test('wire --quick --json ends with one JSON line holding the figures and their ratio', async () => {
+    const r = await inProcess('bench', 'wire', '--quick', '--json', '--no-save');
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.out.at(-1)!) as Record<string, number>;
+    for (const key of ['verify_read_ns_order', 'json_parse_ns_order', 'ratio_vs_json', 'encode_ns_order', 'encode_ns_quote', 'verify_read_ns_quote']) {
+      expect(summary[key], key).toBeGreaterThan(0);
+    }
+    // The ratio is computed from the two reported figures (rounded to 2 decimals).
+    expect(summary.ratio_vs_json).toBeCloseTo(summary.json_parse_ns_order! / summary.verify_read_ns_order!, 1);
+    expect(summary.order_frame_bytes).toBe(160);
+    expect(r.out.join('\n').split('\n')).toContainEqual(expect.stringMatching(/^\| verify\+read Order \| [0-9.]+ \| \d+ \| \d+ \| \d+ \| [0-9,]+ \|$/));
+  });
+});
