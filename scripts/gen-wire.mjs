@@ -3,6 +3,7 @@
 //   src/wire/generated/      flatc's TypeScript (object API), imports rewritten for ESM ("./x.js")
 //   src/wire/layout.generated.ts   the layout tables the TypeScript verifier walks
 //   assembly/layout.generated.ts   the same tables and field offsets for the AssemblyScript reader
+//   src/wire/verify.generated.ts   the TypeScript verifier, specialised per table
 // `--check` regenerates into a scratch folder and fails when anything differs from what is committed.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSchema, layoutOf } from './fbs-schema.mjs';
+import { tsVerifier } from './gen-verifier.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const schemaPath = join(root, 'src/wire/tickwave.fbs');
@@ -48,6 +50,7 @@ function generate() {
   const layout = layoutOf(schema);
   files.set('src/wire/layout.generated.ts', HEADER + tsLayout(layout));
   files.set('assembly/layout.generated.ts', HEADER + asLayout(layout));
+  files.set('src/wire/verify.generated.ts', HEADER + tsVerifier(layout));
   return files;
 }
 

@@ -1,6 +1,7 @@
 // A flatbuffers ByteBuffer for reading frames in TypeScript hot paths. flatc's accessors stay the
 // same; only the primitives underneath change:
-// - 64-bit fields come from DataView.getBigInt64 (the stock runtime builds each from four BigInt ops);
+// - 64-bit fields come from DataView.getBigInt64 (the stock runtime builds each from four BigInt ops),
+//   and vtable lookups and offsets from single DataView loads instead of byte-by-byte assembly;
 // - short strings (symbols, accounts, strategy ids: a small set that repeats in every message) come
 //   from an intern table keyed by their bytes, so the common case decodes nothing and allocates
 //   nothing; a TextDecoder call costs more than these strings are long.
@@ -25,6 +26,16 @@ export class WireBuffer extends flatbuffers.ByteBuffer {
     this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
+  override readInt32(offset: number): number {
+    return this.dv.getInt32(offset, true);
+  }
+
+  override __offset(bbPos: number, vtableOffset: number): number {
+    const dv = this.dv;
+    const vtable = bbPos - dv.getInt32(bbPos, true);
+    return vtableOffset < dv.getInt16(vtable, true) ? dv.getInt16(vtable + vtableOffset, true) : 0;
+  }
+
   override readInt64(offset: number): bigint {
     return this.dv.getBigInt64(offset, true);
   }
@@ -44,19 +55,24 @@ export class WireBuffer extends flatbuffers.ByteBuffer {
 
 /** The string of u8[start, start+len) (UTF-8), from the intern table when it is there. */
 export function internedString(u8: Uint8Array, start: number, len: number): string {
-  let h = 0x811c9dc5 ^ len;
-  for (let i = 0; i < len; i++) h = Math.imul(h ^ u8[start + i]!, 0x01000193);
-  const slot = (h >>> 0) & (SLOTS - 1);
+  // Hash the length and the first and last four bytes (ids differ at one end or the other); the
+  // byte-for-byte comparison below makes a collision cost a decode, never a wrong string.
+  let h = Math.imul(len, 0x9e3779b1);
+  if (len >= 4) {
+    const a = u8[start]! | (u8[start + 1]! << 8) | (u8[start + 2]! << 16) | (u8[start + 3]! << 24);
+    const e = start + len - 4;
+    const b = u8[e]! | (u8[e + 1]! << 8) | (u8[e + 2]! << 16) | (u8[e + 3]! << 24);
+    h = Math.imul(h ^ a, 0x85ebca6b) ^ Math.imul(b, 0xc2b2ae35);
+  } else {
+    for (let i = 0; i < len; i++) h = Math.imul(h ^ u8[start + i]!, 0x01000193);
+  }
+  h ^= h >>> 15;
+  const slot = h & (SLOTS - 1);
   const known = internBytes[slot];
   if (known !== undefined && known.length === len) {
-    let same = true;
-    for (let i = 0; i < len; i++) {
-      if (known[i] !== u8[start + i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return internStrings[slot]!;
+    let i = 0;
+    while (i < len && known[i] === u8[start + i]) i++;
+    if (i === len) return internStrings[slot]!;
   }
   const bytes = u8.slice(start, start + len);
   const s = decoder.decode(bytes);
