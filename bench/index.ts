@@ -11,4 +11,8 @@ export const BENCHMARKS: Record<string, { about: string; run: (opts: BenchRunOpt
     about: 'encode and verify+read ns per message (Order, Quote) against JSON stringify/parse',
     run: async (opts) => (await import('./wire.bench.js')).runWireBench(opts),
   },
+  ring: {
+    about: '64-byte frames main -> worker: tickwave ring vs postMessage vs ringbuf.js; one-hop latency spinning and parking',
+    run: async (opts) => (await import('./ring.bench.js')).runRingBench(opts),
+  },
 };

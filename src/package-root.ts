@@ -17,3 +17,10 @@ export function packageRoot(): string {
     dir = up;
   }
 }
+
+/** A compiled file under dist/ (worker scripts run from there); tells how to build it when missing. */
+export function distFile(relative: string): string {
+  const file = join(packageRoot(), 'dist', relative);
+  if (!existsSync(file)) throw new Error(`tickwave: ${file} is missing; run \`npm run build\` first`);
+  return file;
+}

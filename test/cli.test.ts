@@ -46,7 +46,7 @@ describe('tickwave bench', () => {
   test('an unknown benchmark exits 2 and lists the available ones', async () => {
     const r = await inProcess('bench', 'nope');
     expect(r.code).toBe(2);
-    expect(r.err).toEqual(['tickwave: unknown benchmark "nope" (available: wire)\nRun `tickwave --help` for usage.']);
+    expect(r.err).toEqual(['tickwave: unknown benchmark "nope" (available: wire, ring)\nRun `tickwave --help` for usage.']);
   });
   test('an unknown option exits 2 and lists the allowed ones', async () => {
     const r = await inProcess('bench', 'wire', '--fast');
@@ -56,7 +56,7 @@ describe('tickwave bench', () => {
   test('--list names every benchmark', async () => {
     const r = await inProcess('bench', '--list');
     expect(r.code).toBe(0);
-    expect(r.out.map((l) => l.split(' ')[0])).toEqual(['wire']);
+    expect(r.out.map((l) => l.split(' ')[0])).toEqual(['wire', 'ring']);
   });
   test('wire --quick --json ends with one JSON line holding the figures and their ratio', async () => {
     const r = await inProcess('bench', 'wire', '--quick', '--json', '--no-save');
@@ -69,5 +69,15 @@ describe('tickwave bench', () => {
     expect(summary.ratio_vs_json).toBeCloseTo(summary.json_parse_ns_order! / summary.verify_read_ns_order!, 1);
     expect(summary.order_frame_bytes).toBe(160);
     expect(r.out.join('\n').split('\n')).toContainEqual(expect.stringMatching(/^\| verify\+read Order \| [0-9.]+ \| \d+ \| \d+ \| \d+ \| [0-9,]+ \|$/));
+  });
+  test('ring --quick --json ends with one JSON line holding throughputs, ratios and hop latencies', async () => {
+    const r = await inProcess('bench', 'ring', '--quick', '--json', '--no-save');
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.out.at(-1)!) as Record<string, number>;
+    for (const key of ['ring_frames_per_s', 'postmessage_frames_per_s', 'ringbufjs_frames_per_s', 'ratio_vs_postmessage', 'ratio_vs_ringbufjs', 'hop_p99_us_spin', 'hop_p99_us_park']) {
+      expect(summary[key], key).toBeGreaterThan(0);
+    }
+    expect(summary.ratio_vs_postmessage).toBeCloseTo(summary.ring_frames_per_s! / summary.postmessage_frames_per_s!, 0);
+    expect(summary.hop_p50_us_spin).toBeLessThanOrEqual(summary.hop_p99_us_spin!);
   });
 });

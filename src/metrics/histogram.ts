@@ -12,7 +12,7 @@ export function latencyHistogram(): LatencyHistogram {
     lowestDiscernibleValue: 1,
     highestTrackableValue: HIGHEST_TRACKABLE_NS,
     numberOfSignificantValueDigits: 3,
-    bitBucketSize: 'packed',
+    bitBucketSize: 32,
     useWebAssembly: false,
   });
 }

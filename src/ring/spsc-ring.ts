@@ -168,7 +168,10 @@ export class RingProducer extends RingSide {
     this.pendingFrames = 0;
     this.pendingBytes = 0;
     Atomics.store(this.i32, HEAD, this.head | 0);
-    if (Atomics.load(this.i32, CONSUMER_PARKED) !== 0) Atomics.notify(this.i32, HEAD, 1);
+    // Only the first publish after the consumer parked pays for a wake-up: it takes the flag down.
+    if (Atomics.load(this.i32, CONSUMER_PARKED) !== 0 && Atomics.exchange(this.i32, CONSUMER_PARKED, 0) !== 0) {
+      Atomics.notify(this.i32, HEAD, 1);
+    }
   }
 
   /** Free bytes as the producer last saw them (refreshes the consumer's position). */
@@ -271,7 +274,9 @@ export class RingConsumer extends RingSide {
     this.f64[C_FRAMES]! += frames;
     this.f64[C_BYTES]! += bytes;
     Atomics.store(this.i32, TAIL, tail | 0);
-    if (Atomics.load(this.i32, PRODUCER_PARKED) !== 0) Atomics.notify(this.i32, TAIL, 1);
+    if (Atomics.load(this.i32, PRODUCER_PARKED) !== 0 && Atomics.exchange(this.i32, PRODUCER_PARKED, 0) !== 0) {
+      Atomics.notify(this.i32, TAIL, 1);
+    }
   }
 
   /**
