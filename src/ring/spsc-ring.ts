@@ -10,6 +10,7 @@
 // empty (consumer), as the LMAX single-producer sequencer does. head and tail sit on separate
 // 64-byte cache lines so the two threads never write the same line.
 import { FRAME_HEADER_SIZE } from '../wire/frame-header.js';
+import { Doorbell, type DoorbellRef } from './doorbell.js';
 
 /** Bytes in front of the data area: indices, wait flags and counters, each side on its own lines. */
 export const RING_CONTROL_BYTES = 512;
@@ -124,9 +125,12 @@ export class RingProducer extends RingSide {
   private cachedTail: number;
   private pendingFrames = 0;
   private pendingBytes = 0;
+  private readonly doorbell: Doorbell | null;
 
-  constructor(region: RingRegion) {
+  /** With a doorbell, publish() also rings it (for a consumer that waits on several rings). */
+  constructor(region: RingRegion, doorbell?: DoorbellRef) {
     super(region);
+    this.doorbell = doorbell ? new Doorbell(doorbell) : null;
     this.head = Atomics.load(this.i32, HEAD) >>> 0;
     this.cachedTail = Atomics.load(this.i32, TAIL) >>> 0;
   }
@@ -172,6 +176,7 @@ export class RingProducer extends RingSide {
     if (Atomics.load(this.i32, CONSUMER_PARKED) !== 0 && Atomics.exchange(this.i32, CONSUMER_PARKED, 0) !== 0) {
       Atomics.notify(this.i32, HEAD, 1);
     }
+    this.doorbell?.ring();
   }
 
   /** Free bytes as the producer last saw them (refreshes the consumer's position). */

@@ -1,0 +1,15 @@
+// The runtime's shared control block: the stop flag, and per worker (each on its own 64-byte line,
+// written by that worker only) an idle flag, a count of frames handled and a count of spilled frames.
+// The main thread reads it to tell when every ring is drained and every worker is idle.
+export const CONTROL_STOP = 0;
+export const WORKER_STRIDE = 16;
+export const WORKER_IDLE = 0;
+export const WORKER_ACTIVITY = 1;
+export const WORKER_SPILLED = 2;
+
+/** Int32 index of worker w's line. */
+export const workerSlot = (w: number): number => (w + 1) * WORKER_STRIDE;
+
+export function createControl(workers: number): SharedArrayBuffer {
+  return new SharedArrayBuffer((workers + 1) * WORKER_STRIDE * 4);
+}

@@ -1,0 +1,51 @@
+// What a job is to the runtime: code that runs inside each worker thread and sees the frames of the
+// partitions that worker owns. A job module exports `createJob(ctx)`; the runtime loads it in every
+// worker. State a job keeps belongs to its worker alone (single writer).
+
+/** Flag bit in the frame header: this egress frame is routed to another partition, not output. */
+export const FLAG_ROUTED = 1;
+
+/** Message types from 240 up are control frames on rings, never messages. */
+export const CONTROL_BARRIER = 250;
+
+export interface JobContext {
+  readonly workerId: number;
+  readonly workers: number;
+  readonly partitions: number;
+  /** The partitions this worker owns: p with p % workers === workerId. */
+  readonly ownedPartitions: readonly number[];
+  /** The job's options, as given to startRuntime (structured-cloned). */
+  readonly options: unknown;
+  /** Sends a frame (Envelope bytes) out of the runtime, to the main thread's output handlers. */
+  emit(frame: Uint8Array, msgType: number, partition: number): void;
+  /** Sends a frame to the worker owning `partition` (directly or via the main thread, as configured). */
+  route(frame: Uint8Array, msgType: number, partition: number): void;
+  /** Nanoseconds on the runtime's one clock (src/runtime/clock.ts). */
+  nowNs(): number;
+}
+
+export interface FrameInfo {
+  /** Message type (Body tag). */
+  type: number;
+  partition: number;
+  /** Sequence on the ring it came from. */
+  sequence: number;
+  /** When ingress wrote it, on the one clock. */
+  ingressNs: number;
+  /** Where its Envelope bytes start in `view`, and how many. */
+  offset: number;
+  length: number;
+}
+
+export interface Job {
+  /** One frame of an owned partition. `view` is only valid during the call: copy what you keep. */
+  onFrame(view: DataView, frame: FrameInfo): void;
+  /**
+   * Called once when the runtime stops, after every frame was handled. Close what the job holds
+   * here, uWebSockets.js sockets above all: a worker terminated with open uWS sockets aborts the
+   * whole process.
+   */
+  onStop?(): void | Promise<void>;
+}
+
+export type JobFactory = (ctx: JobContext) => Job | Promise<Job>;

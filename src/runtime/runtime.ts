@@ -1,0 +1,459 @@
+// The single-process runtime: W worker threads, P partitions pinned to them for the life of the
+// process (partition p lives in worker p mod W), shared-memory rings between them. The main thread
+// is ingress and egress: it verifies each frame, reads its key, copies it into the ring of the worker
+// that owns its partition, and drains the workers' egress rings to the output handlers.
+//
+// Thread-safety: a Runtime is driven from the main thread (the one that started it) only.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { distFile } from '../package-root.js';
+import { createDoorbells, Doorbell } from '../ring/doorbell.js';
+import { createRingRegion, DEFAULT_WAIT, frameSlot, RingConsumer, RingProducer, ringStats, type RingRegion, type RingStats, type WaitStrategy } from '../ring/spsc-ring.js';
+import { frameFlags, framePartition, frameType, writeFrameHeaderFast } from '../wire/frame-header.js';
+import { type Rejection, Verifier } from '../wire/verifier.js';
+import { monotonicNs } from './clock.js';
+import { CONTROL_STOP, createControl, WORKER_ACTIVITY, WORKER_IDLE, WORKER_SPILLED, workerSlot } from './control.js';
+import { FLAG_ROUTED } from './job.js';
+import { partitionOf } from './partitioner.js';
+import type { WorkerSetup } from './worker-main.js';
+
+/** What to do with a frame whose ring is full. */
+export type BackPressurePolicy = 'block' | 'drop';
+
+export interface RuntimeOptions {
+  /** Path or file: URL of the job module (exports createJob). */
+  job: string;
+  /** Given to every worker's createJob as ctx.options (must be structured-cloneable). */
+  jobOptions?: unknown;
+  /** Worker threads; default availableParallelism() - 1, at least 1. */
+  workers?: number;
+  /** Partitions; default 4 per worker. */
+  partitions?: number;
+  /** 'block' (default): ingest() answers FULL and the source pauses; 'drop': the frame is dropped and counted. */
+  backPressure?: BackPressurePolicy;
+  /** 'direct' (default): worker-to-worker rings; 'main': routed frames go through the main thread. */
+  routing?: 'direct' | 'main';
+  /** Bytes of each ring from the main thread to a worker, and of each egress ring (power of two). */
+  ringBytes?: number;
+  /** Bytes of each worker-to-worker ring (power of two). */
+  peerRingBytes?: number;
+  wait?: WaitStrategy;
+  /** Frames a worker takes from one ring before looking at the next. */
+  batch?: number;
+  /** Largest frame accepted by ingest. */
+  maxFrameBytes?: number;
+}
+
+/** ingest() results. */
+export const Ingest = {
+  OK: 0,
+  /** The owner's ring is full (block policy): pause the source, await whenWritable(), retry. */
+  FULL: 1,
+  /** The owner's ring was full (drop policy): the frame is dropped and counted. */
+  DROPPED: 2,
+  /** Failed verification: counted as a dead letter; lastRejection() says why. */
+  REJECTED: 3,
+  /** The worker owning the partition crashed. */
+  WORKER_DOWN: 4,
+  /** The runtime is stopping or stopped. */
+  STOPPED: 5,
+} as const;
+export type IngestResult = (typeof Ingest)[keyof typeof Ingest];
+
+export interface WorkerCrash {
+  workerId: number;
+  partitions: number[];
+  error: string;
+}
+
+export interface DeadLetterRecord {
+  source: string;
+  rejection: Rejection;
+}
+
+export type OutputHandler = (view: DataView, at: number, length: number, msgType: number, partition: number) => void;
+
+export interface RuntimeStats {
+  workers: number;
+  partitions: number;
+  backPressure: BackPressurePolicy;
+  routing: 'direct' | 'main';
+  ingested: number;
+  rejected: number;
+  /** Frames refused because the owner's ring was full: answered FULL (block) or dropped (drop). */
+  full: number;
+  dropped: number;
+  droppedByPartition: number[];
+  output: number;
+  routedViaMain: number;
+  perWorker: {
+    workerId: number;
+    partitions: number[];
+    alive: boolean;
+    framesHandled: number;
+    spilled: number;
+    inbound: RingStats;
+    egress: RingStats;
+  }[];
+  crashes: WorkerCrash[];
+}
+
+interface WorkerState {
+  id: number;
+  thread: Worker;
+  partitions: number[];
+  toWorker: RingProducer;
+  inboundRegion: RingRegion;
+  egress: RingConsumer;
+  egressRegion: RingRegion;
+  alive: boolean;
+  stopped: boolean;
+}
+
+const MIB = 1 << 20;
+
+export class Runtime {
+  readonly workers: number;
+  readonly partitions: number;
+  readonly backPressure: BackPressurePolicy;
+  readonly routing: 'direct' | 'main';
+  private readonly state: WorkerState[] = [];
+  /** Every ring, with the worker that consumes it (-1: the main thread). */
+  private readonly regions: { region: RingRegion; consumer: number }[] = [];
+  private readonly control: Int32Array;
+  private readonly mainBell: Doorbell;
+  private readonly doorbells: SharedArrayBuffer;
+  private readonly verifier: Verifier;
+  private readonly outputs: OutputHandler[] = [];
+  private readonly deadLetterHandlers: ((d: DeadLetterRecord) => void)[] = [];
+  private readonly crashHandlers: ((c: WorkerCrash) => void)[] = [];
+  private readonly crashes: WorkerCrash[] = [];
+  private readonly seq: number[];
+  private readonly droppedByPartition: number[];
+  private readonly pendingRoutes: { frame: Uint8Array; type: number; partition: number }[] = [];
+  private counters = { ingested: 0, rejected: 0, full: 0, dropped: 0, output: 0, routedViaMain: 0 };
+  private stopping = false;
+  private drainLoop: Promise<void> = Promise.resolve();
+  private lastRejected: Rejection | null = null;
+
+  private constructor(private readonly opts: Required<Omit<RuntimeOptions, 'jobOptions'>> & { jobOptions: unknown }) {
+    this.workers = opts.workers;
+    this.partitions = opts.partitions;
+    this.backPressure = opts.backPressure;
+    this.routing = opts.routing;
+    this.control = new Int32Array(createControl(opts.workers));
+    this.verifier = new Verifier(opts.maxFrameBytes);
+    this.seq = new Array(opts.workers).fill(0);
+    this.droppedByPartition = new Array(opts.partitions).fill(0);
+    const doorbells = createDoorbells(opts.workers + 1);
+    this.mainBell = new Doorbell({ buffer: doorbells, index: opts.workers });
+    this.doorbells = doorbells;
+  }
+
+  /** Starts the workers; resolves when every job is created. */
+  static async start(options: RuntimeOptions): Promise<Runtime> {
+    const opts = resolveOptions(options);
+    const rt = new Runtime(opts);
+    await rt.launch();
+    return rt;
+  }
+
+  private async launch(): Promise<void> {
+    const { workers: W, ringBytes, peerRingBytes } = this.opts;
+    // peer[s][t]: ring from worker s to worker t.
+    const peer = this.routing === 'direct' ? Array.from({ length: W }, () => Array.from({ length: W }, () => createRingRegion(peerRingBytes))) : null;
+    const script = distFile('src/runtime/worker-main.js');
+    const ready: Promise<void>[] = [];
+    for (let w = 0; w < W; w++) {
+      const inboundRegion = createRingRegion(ringBytes);
+      const egressRegion = createRingRegion(ringBytes);
+      this.regions.push({ region: inboundRegion, consumer: w }, { region: egressRegion, consumer: -1 });
+      if (peer) for (let s = 0; s < W; s++) this.regions.push({ region: peer[s]![w]!, consumer: w });
+      const setup: WorkerSetup = {
+        workerId: w,
+        workers: W,
+        partitions: this.partitions,
+        inbound: [inboundRegion, ...(peer ? peer.map((row) => row[w]!) : [])],
+        peers: peer ? peer[w]! : null,
+        egress: egressRegion,
+        doorbells: this.doorbells,
+        mainBell: W,
+        control: this.control.buffer as SharedArrayBuffer,
+        job: this.opts.job,
+        options: this.opts.jobOptions,
+        wait: this.opts.wait,
+        batch: this.opts.batch,
+      };
+      const thread = new Worker(script, { workerData: setup, name: `tickwave-worker-${w}` });
+      const st: WorkerState = {
+        id: w,
+        thread,
+        partitions: Array.from({ length: this.partitions }, (_, p) => p).filter((p) => p % W === w),
+        toWorker: new RingProducer(inboundRegion, { buffer: this.doorbells, index: w }),
+        inboundRegion,
+        egress: new RingConsumer(egressRegion),
+        egressRegion,
+        alive: true,
+        stopped: false,
+      };
+      this.state.push(st);
+      ready.push(
+        new Promise<void>((resolve, reject) => {
+          thread.on('message', (m: { kind: string }) => {
+            if (m.kind === 'ready') resolve();
+            if (m.kind === 'stopped') st.stopped = true;
+          });
+          thread.once('error', (e) => {
+            this.crashed(st, e);
+            reject(new Error(`tickwave: worker ${w} failed: ${e.message}`));
+          });
+          thread.once('exit', (code) => {
+            if (!st.stopped && st.alive) this.crashed(st, new Error(`exited with code ${code}`));
+          });
+        }),
+      );
+    }
+    try {
+      await Promise.all(ready);
+    } catch (e) {
+      await Promise.all(this.state.map((s) => s.thread.terminate()));
+      throw e;
+    }
+    this.drainLoop = this.drainEgress();
+  }
+
+  private crashed(st: WorkerState, e: Error): void {
+    if (!st.alive) return;
+    st.alive = false;
+    const crash = { workerId: st.id, partitions: st.partitions, error: e.message };
+    this.crashes.push(crash);
+    for (const h of this.crashHandlers) h(crash);
+  }
+
+  /** The worker that owns a partition, for life. */
+  workerOf(partition: number): number {
+    return partition % this.workers;
+  }
+
+  /**
+   * Verifies `frame`, finds its partition from its key, and copies it into the owning worker's ring.
+   * Never blocks: see Ingest for the answers. `source` names where the bytes came from (dead letters).
+   */
+  ingest(frame: Uint8Array, source = 'ingest'): IngestResult {
+    if (this.stopping) return Ingest.STOPPED;
+    const type = this.verifier.verifyBytes(frame);
+    if (type <= 0) {
+      this.counters.rejected++;
+      this.lastRejected = this.verifier.rejection();
+      if (this.deadLetterHandlers.length) for (const h of this.deadLetterHandlers) h({ source, rejection: this.lastRejected });
+      return Ingest.REJECTED;
+    }
+    const partition = partitionOf(new DataView(frame.buffer, frame.byteOffset, frame.byteLength), frame, 0, this.partitions);
+    return this.enqueue(frame, type, partition);
+  }
+
+  private enqueue(frame: Uint8Array, type: number, partition: number): IngestResult {
+    const st = this.state[partition % this.workers]!;
+    if (!st.alive) return Ingest.WORKER_DOWN;
+    const p = st.toWorker;
+    const at = p.claim(frame.length);
+    if (at < 0) {
+      this.counters.full++;
+      if (this.backPressure === 'block') return Ingest.FULL;
+      this.counters.dropped++;
+      this.droppedByPartition[partition]!++;
+      return Ingest.DROPPED;
+    }
+    writeFrameHeaderFast(p.view, at, frame.length, type, partition, ++this.seq[st.id]!, monotonicNs());
+    p.u8.set(frame, at + 24);
+    p.publish();
+    this.counters.ingested++;
+    return Ingest.OK;
+  }
+
+  /** ingest(), waiting for room while the owner's ring is full (block policy). */
+  async ingestAsync(frame: Uint8Array, source = 'ingest'): Promise<IngestResult> {
+    for (;;) {
+      const r = this.ingest(frame, source);
+      if (r !== Ingest.FULL) return r;
+      await this.whenWritable(frame, 50);
+    }
+  }
+
+  /** Resolves when the ring that `frame` goes to has released space, or after timeoutMs. */
+  async whenWritable(frame: Uint8Array, timeoutMs = 50): Promise<void> {
+    const partition = partitionOf(new DataView(frame.buffer, frame.byteOffset, frame.byteLength), frame, 0, this.partitions);
+    const p = this.state[partition % this.workers]!.toWorker;
+    if (p.free() >= frameSlot(frame.length) * 2) return;
+    await p.spaceReleased(timeoutMs);
+  }
+
+  /** Why the last rejected frame was rejected. */
+  lastRejection(): Rejection | null {
+    return this.lastRejected;
+  }
+
+  onOutput(handler: OutputHandler): void {
+    this.outputs.push(handler);
+  }
+  onDeadLetter(handler: (d: DeadLetterRecord) => void): void {
+    this.deadLetterHandlers.push(handler);
+  }
+  onWorkerCrash(handler: (c: WorkerCrash) => void): void {
+    this.crashHandlers.push(handler);
+  }
+
+  private readonly deliver = (view: DataView, at: number, length: number): void => {
+    const type = frameType(view, at);
+    const partition = framePartition(view, at);
+    if ((frameFlags(view, at) & FLAG_ROUTED) !== 0) {
+      // Routing through the main thread: re-enter the owner's ring, in order, never dropped.
+      this.counters.routedViaMain++;
+      const frame = new Uint8Array(view.buffer, at + 24, length);
+      if (this.pendingRoutes.length > 0 || this.enqueueRouted(frame, type, partition) === Ingest.FULL) {
+        this.pendingRoutes.push({ frame: frame.slice(), type, partition });
+      }
+      return;
+    }
+    this.counters.output++;
+    for (const h of this.outputs) h(view, at + 24, length, type, partition);
+  };
+
+  private enqueueRouted(frame: Uint8Array, type: number, partition: number): IngestResult {
+    const st = this.state[partition % this.workers]!;
+    const at = st.toWorker.claim(frame.length);
+    if (at < 0) return Ingest.FULL;
+    writeFrameHeaderFast(st.toWorker.view, at, frame.length, type, partition, ++this.seq[st.id]!, monotonicNs());
+    st.toWorker.u8.set(frame, at + 24);
+    st.toWorker.publish();
+    return Ingest.OK;
+  }
+
+  /** Drains every egress ring to the output handlers, on the event loop, until stopped. */
+  private async drainEgress(): Promise<void> {
+    for (;;) {
+      const observed = this.mainBell.observe();
+      let n = 0;
+      for (const st of this.state) n += st.egress.poll(this.deliver, 4096);
+      while (this.pendingRoutes.length > 0) {
+        const r = this.pendingRoutes[0]!;
+        if (this.enqueueRouted(r.frame, r.type, r.partition) === Ingest.FULL) break;
+        this.pendingRoutes.shift();
+      }
+      if (n > 0) {
+        // Let other work (ingest callbacks, timers) run between batches.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        continue;
+      }
+      if (this.state.every((s) => !s.alive || s.stopped)) return;
+      await this.mainBell.waitAsync(observed, this.pendingRoutes.length > 0 ? 1 : 50);
+    }
+  }
+
+  /** True when every ring is empty and every live worker is idle. */
+  private quiet(): boolean {
+    if (this.pendingRoutes.length > 0) return false;
+    // A crashed worker's rings keep what it never read: those frames are lost with it (its stats say
+    // how many), so they cannot hold up the stop.
+    for (const { region, consumer } of this.regions) {
+      if ((consumer < 0 || this.state[consumer]!.alive) && ringStats(region).used !== 0) return false;
+    }
+    for (const st of this.state) {
+      if (st.alive && Atomics.load(this.control, workerSlot(st.id) + WORKER_IDLE) !== 1) return false;
+    }
+    return true;
+  }
+
+  private activity(): number {
+    let a = 0;
+    for (const st of this.state) a += Atomics.load(this.control, workerSlot(st.id) + WORKER_ACTIVITY);
+    return a + this.counters.output + this.counters.routedViaMain;
+  }
+
+  /**
+   * Stops taking frames, waits until every frame in every ring has been handled (nothing lost, nothing
+   * twice), lets each job's onStop() run, and ends the worker threads.
+   */
+  async stop(timeoutMs = 30_000): Promise<RuntimeStats> {
+    this.stopping = true;
+    const deadline = Date.now() + timeoutMs;
+    // Quiescence: empty rings and idle workers, twice, with no activity in between.
+    for (;;) {
+      const before = this.activity();
+      if (this.quiet()) {
+        await new Promise((r) => setTimeout(r, 5));
+        if (this.quiet() && this.activity() === before) break;
+      } else {
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      if (Date.now() > deadline) throw new Error('tickwave: stop timed out waiting for the rings to drain');
+    }
+    Atomics.store(this.control, CONTROL_STOP, 1);
+    for (let w = 0; w < this.workers; w++) new Doorbell({ buffer: this.doorbells, index: w }).ring();
+    await Promise.all(
+      this.state.map(
+        (st) =>
+          new Promise<void>((resolve) => {
+            if (!st.alive) return resolve();
+            st.thread.once('exit', () => resolve());
+          }),
+      ),
+    );
+    this.mainBell.ring();
+    await this.drainLoop;
+    return this.stats();
+  }
+
+  stats(): RuntimeStats {
+    return {
+      workers: this.workers,
+      partitions: this.partitions,
+      backPressure: this.backPressure,
+      routing: this.routing,
+      ...this.counters,
+      droppedByPartition: [...this.droppedByPartition],
+      perWorker: this.state.map((st) => ({
+        workerId: st.id,
+        partitions: st.partitions,
+        alive: st.alive,
+        framesHandled: Atomics.load(this.control, workerSlot(st.id) + WORKER_ACTIVITY),
+        spilled: Atomics.load(this.control, workerSlot(st.id) + WORKER_SPILLED),
+        inbound: ringStats(st.inboundRegion),
+        egress: ringStats(st.egressRegion),
+      })),
+      crashes: [...this.crashes],
+    };
+  }
+}
+
+function resolveOptions(o: RuntimeOptions): Required<Omit<RuntimeOptions, 'jobOptions'>> & { jobOptions: unknown } {
+  const workers = o.workers ?? Math.max(1, availableParallelism() - 1);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new RangeError(`workers must be an integer from 1 to 64, got ${o.workers}`);
+  const partitions = o.partitions ?? workers * 4;
+  if (!Number.isInteger(partitions) || partitions < 1 || partitions > 65_535) {
+    throw new RangeError(`partitions must be an integer from 1 to 65535, got ${o.partitions}`);
+  }
+  if (o.backPressure !== undefined && o.backPressure !== 'block' && o.backPressure !== 'drop') {
+    throw new RangeError(`backPressure must be "block" or "drop", got ${JSON.stringify(o.backPressure)}`);
+  }
+  if (o.routing !== undefined && o.routing !== 'direct' && o.routing !== 'main') {
+    throw new RangeError(`routing must be "direct" or "main", got ${JSON.stringify(o.routing)}`);
+  }
+  if (typeof o.job !== 'string' || o.job.length === 0) throw new TypeError('job must be the path or file: URL of a module exporting createJob');
+  return {
+    job: o.job,
+    jobOptions: o.jobOptions ?? null,
+    workers,
+    partitions,
+    backPressure: o.backPressure ?? 'block',
+    routing: o.routing ?? 'direct',
+    ringBytes: o.ringBytes ?? 4 * MIB,
+    peerRingBytes: o.peerRingBytes ?? MIB,
+    wait: o.wait ?? DEFAULT_WAIT,
+    batch: o.batch ?? 256,
+    maxFrameBytes: o.maxFrameBytes ?? MIB,
+  };
+}
+
+/** Starts a runtime (see RuntimeOptions). */
+export const startRuntime = (options: RuntimeOptions): Promise<Runtime> => Runtime.start(options);

@@ -1,0 +1,151 @@
+// The body of each worker thread: drains its rings (one from the main thread, one from each worker,
+// itself included) in batches, hands each frame to the job, and writes results to its egress ring.
+// Parks on its doorbell when every ring is empty. Exits when the main thread raises the stop flag
+// and its rings are empty; the job's onStop() runs first.
+import { parentPort, workerData } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+import { Doorbell, type DoorbellRef } from '../ring/doorbell.js';
+import { RingConsumer, RingProducer, frameSlot, type RingRegion, type WaitStrategy } from '../ring/spsc-ring.js';
+import { frameIngressNsNumber, framePartition, frameSequenceNumber, frameType, writeFrameHeaderFast } from '../wire/frame-header.js';
+import { monotonicNs } from './clock.js';
+import { CONTROL_BARRIER, FLAG_ROUTED, type FrameInfo, type Job, type JobContext, type JobFactory } from './job.js';
+import { CONTROL_STOP, WORKER_ACTIVITY, WORKER_IDLE, WORKER_SPILLED, workerSlot } from './control.js';
+
+export interface WorkerSetup {
+  workerId: number;
+  workers: number;
+  partitions: number;
+  /** Ring from the main thread, then one from each worker (index = source worker). */
+  inbound: RingRegion[];
+  /** Rings to each worker (index = target worker), when routing goes worker to worker. */
+  peers: RingRegion[] | null;
+  egress: RingRegion;
+  doorbells: SharedArrayBuffer;
+  /** Doorbell index of the main thread (its egress drain). */
+  mainBell: number;
+  control: SharedArrayBuffer;
+  job: string;
+  options: unknown;
+  wait: WaitStrategy;
+  batch: number;
+}
+
+const setup = workerData as WorkerSetup;
+const control = new Int32Array(setup.control);
+const ctlBase = workerSlot(setup.workerId);
+const bell = new Doorbell({ buffer: setup.doorbells, index: setup.workerId });
+const mainBell: DoorbellRef = { buffer: setup.doorbells, index: setup.mainBell };
+const inbound = setup.inbound.map((r) => new RingConsumer(r));
+const egress = new RingProducer(setup.egress, mainBell);
+const peers = setup.peers?.map((r, w) => new RingProducer(r, { buffer: setup.doorbells, index: w })) ?? null;
+/** Frames a full peer ring could not take yet, kept in order per target (never dropped). */
+interface Spilled {
+  frame: Uint8Array;
+  msgType: number;
+  partition: number;
+}
+const spill: Spilled[][] = Array.from({ length: setup.workers }, () => []);
+let seq = 0;
+
+function write(p: RingProducer, frame: Uint8Array, msgType: number, partition: number, flags: number): boolean {
+  const at = p.claim(frame.length);
+  if (at < 0) return false;
+  writeFrameHeaderFast(p.view, at, frame.length, msgType, partition, ++seq, monotonicNs(), flags);
+  p.u8.set(frame, at + 24);
+  p.publish();
+  return true;
+}
+
+/** Egress to the main thread: it always drains, so waiting for room cannot deadlock. */
+function toEgress(frame: Uint8Array, msgType: number, partition: number, flags: number): void {
+  while (!write(egress, frame, msgType, partition, flags)) egress.waitForSpace(frameSlot(frame.length), 50);
+}
+
+function flushSpill(target: number): boolean {
+  const queue = spill[target]!;
+  while (queue.length > 0) {
+    const f = queue[0]!;
+    if (!write(peers![target]!, f.frame, f.msgType, f.partition, 0)) return false;
+    queue.shift();
+  }
+  return true;
+}
+
+const ctx: JobContext = {
+  workerId: setup.workerId,
+  workers: setup.workers,
+  partitions: setup.partitions,
+  ownedPartitions: Array.from({ length: setup.partitions }, (_, p) => p).filter((p) => p % setup.workers === setup.workerId),
+  options: setup.options,
+  emit(frame, msgType, partition) {
+    toEgress(frame, msgType, partition, 0);
+  },
+  route(frame, msgType, partition) {
+    if (!Number.isInteger(partition) || partition < 0 || partition >= setup.partitions) {
+      throw new RangeError(`route: partition ${partition} out of range 0..${setup.partitions - 1}`);
+    }
+    if (!peers) {
+      toEgress(frame, msgType, partition, FLAG_ROUTED);
+      return;
+    }
+    const target = partition % setup.workers;
+    // A peer ring can be full while that peer waits on ours: keep the frame rather than block.
+    if (spill[target]!.length > 0 || !write(peers[target]!, frame, msgType, partition, 0)) {
+      spill[target]!.push({ frame: frame.slice(), msgType, partition });
+      Atomics.add(control, ctlBase + WORKER_SPILLED, 1);
+    }
+  },
+  nowNs: monotonicNs,
+};
+
+const info: FrameInfo = { type: 0, partition: 0, sequence: 0, ingressNs: 0, offset: 0, length: 0 };
+let job: Job;
+
+function dispatch(view: DataView, at: number, length: number): void {
+  const type = frameType(view, at);
+  if (type >= CONTROL_BARRIER) return; // checkpoint barriers: a later issue
+  info.type = type;
+  info.partition = framePartition(view, at);
+  info.sequence = frameSequenceNumber(view, at);
+  info.ingressNs = frameIngressNsNumber(view, at);
+  info.offset = at + 24;
+  info.length = length;
+  job.onFrame(view, info);
+}
+
+async function main(): Promise<void> {
+  const mod = (await import(setup.job.startsWith('file:') ? setup.job : pathToFileURL(setup.job).href)) as { createJob?: JobFactory };
+  if (typeof mod.createJob !== 'function') throw new Error(`job module ${setup.job} does not export createJob(ctx)`);
+  job = await mod.createJob(ctx);
+  parentPort!.postMessage({ kind: 'ready' });
+  for (;;) {
+    const observed = bell.observe();
+    let n = 0;
+    for (let i = 0; i < inbound.length; i++) n += inbound[i]!.poll(dispatch, setup.batch);
+    let spilled = false;
+    if (peers) for (let t = 0; t < setup.workers; t++) if (!flushSpill(t)) spilled = true;
+    if (n > 0) {
+      Atomics.store(control, ctlBase + WORKER_IDLE, 0);
+      Atomics.add(control, ctlBase + WORKER_ACTIVITY, n);
+      continue;
+    }
+    if (spilled) {
+      bell.wait(observed, 1);
+      continue;
+    }
+    Atomics.store(control, ctlBase + WORKER_IDLE, 1);
+    if (Atomics.load(control, CONTROL_STOP) !== 0) break;
+    let woke = false;
+    for (let s = 0; s < setup.wait.spins && !woke; s++) woke = bell.observe() !== observed;
+    if (!woke) bell.wait(observed, setup.wait.parkMs);
+  }
+  await job.onStop?.();
+  parentPort!.postMessage({ kind: 'stopped' });
+}
+
+main().catch((e: unknown) => {
+  // Surfaces as the Worker's 'error' event on the main thread, with the worker's partitions.
+  setImmediate(() => {
+    throw e;
+  });
+});

@@ -1,0 +1,166 @@
+// The runtime: partitions pinned to workers, per-partition order, exact counts and checksums, both
+// back-pressure policies, stop under load, a crashed worker reported with its partitions, routing
+// between workers directly and through the main thread, dead letters, and option errors.
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import * as flatbuffers from 'flatbuffers';
+import { Body, Envelope, Exchange, Quote, QuoteT } from '../src/wire/generated/index.js';
+import { encode } from '../src/wire/codec.js';
+import { kafkaPartition } from '../src/runtime/partitioner.js';
+import { Ingest, type Runtime, startRuntime, type RuntimeOptions } from '../src/runtime/runtime.js';
+
+const JOB = join(import.meta.dirname, 'fixtures/jobs/tally.mjs');
+const SYMBOLS = Array.from({ length: 50 }, (_, i) => `SYM${i}`);
+
+interface Summary { worker: number; count: number; checksum: number; outOfOrder: number; wrongWorker: number; routedIn: number; partitions: number[] }
+
+function quote(i: number, symbol = SYMBOLS[i % SYMBOLS.length]!): Uint8Array {
+  return encode(Body.Quote, new QuoteT(symbol, Exchange.NYSE, BigInt(i), BigInt(i + 1), 0n, 7n, BigInt(i), BigInt(i), 0n));
+}
+
+function checksumOf(frames: Uint8Array[]): number {
+  let sum = 0;
+  for (const bytes of frames) {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+    sum = (sum + (h >>> 0)) % 4294967296;
+  }
+  return sum;
+}
+
+async function run(options: Partial<RuntimeOptions>, feed: (rt: Runtime) => Promise<void>) {
+  const rt = await startRuntime({ job: JOB, workers: 2, partitions: 16, ...options });
+  const summaries: Summary[] = [];
+  const echoed: { partition: number; volume: number }[] = [];
+  rt.onOutput((view, at, length, type, partition) => {
+    if (type === 239) summaries.push(JSON.parse(new TextDecoder().decode(new Uint8Array(view.buffer, at, length))));
+    else {
+      const q = Envelope.getRootAsEnvelope(new flatbuffers.ByteBuffer(new Uint8Array(view.buffer, at, length).slice())).body(new Quote()) as Quote;
+      echoed.push({ partition, volume: Number(q.volume()) });
+    }
+  });
+  await feed(rt);
+  const stats = await rt.stop();
+  summaries.sort((a, b) => a.worker - b.worker);
+  return { rt, stats, summaries, echoed };
+}
+
+describe('runtime', () => {
+  test('200,000 quotes over 16 partitions on 2 workers: exact counts, checksums, order, pinning', async () => {
+    const frames = Array.from({ length: 200_000 }, (_, i) => quote(i));
+    const { stats, summaries } = await run({}, async (rt) => {
+      for (const f of frames) expect(await rt.ingestAsync(f)).toBe(Ingest.OK);
+    });
+    expect(summaries.map((s) => s.partitions)).toEqual([[0, 2, 4, 6, 8, 10, 12, 14], [1, 3, 5, 7, 9, 11, 13, 15]]);
+    expect(summaries.reduce((a, s) => a + s.count, 0)).toBe(200_000);
+    expect(summaries.reduce((a, s) => (a + s.checksum) % 4294967296, 0)).toBe(checksumOf(frames));
+    expect(summaries.map((s) => [s.outOfOrder, s.wrongWorker])).toEqual([[0, 0], [0, 0]]);
+    // Each worker got exactly the frames whose symbol hashes (Kafka's murmur2) to its partitions.
+    const enc = new TextEncoder();
+    const perWorker = [0, 0];
+    for (let i = 0; i < 200_000; i++) {
+      const sym = enc.encode(SYMBOLS[i % SYMBOLS.length]!);
+      perWorker[kafkaPartition(sym, 0, sym.length, 16) % 2]!++;
+    }
+    expect(summaries.map((s) => s.count)).toEqual(perWorker);
+    expect(stats).toMatchObject({ ingested: 200_000, rejected: 0, dropped: 0, crashes: [] });
+    expect(stats.perWorker.map((w) => w.framesHandled)).toEqual(perWorker);
+  });
+
+  test('echoed output keeps per-partition order', async () => {
+    const { echoed, stats } = await run({ jobOptions: { echo: true } }, async (rt) => {
+      for (let i = 0; i < 20_000; i++) await rt.ingestAsync(quote(i));
+    });
+    expect(echoed.length).toBe(20_000);
+    expect(stats.output).toBe(20_000 + 2);
+    const last = new Map<number, number>();
+    let outOfOrder = 0;
+    for (const e of echoed) {
+      if ((last.get(e.partition) ?? -1) >= e.volume) outOfOrder++;
+      last.set(e.partition, e.volume);
+    }
+    expect(outOfOrder).toBe(0);
+  });
+
+  test('block policy: a full ring answers FULL, nothing is lost, stop under load drains everything', async () => {
+    let full = 0;
+    const { summaries, stats } = await run({ ringBytes: 4096, jobOptions: { spinNs: 20_000 } }, async (rt) => {
+      for (let i = 0; i < 3_000; i++) {
+        const f = quote(i);
+        let r = rt.ingest(f);
+        while (r === Ingest.FULL) {
+          full++;
+          await rt.whenWritable(f);
+          r = rt.ingest(f);
+        }
+        expect(r).toBe(Ingest.OK);
+      }
+      // stop() is called with frames still queued in the rings.
+      expect(rt.stats().perWorker.some((w) => w.inbound.used > 0)).toBe(true);
+    });
+    expect(full).toBeGreaterThan(0);
+    expect(stats.full).toBe(full);
+    expect(summaries.reduce((a, s) => a + s.count, 0)).toBe(3_000);
+    expect(stats.dropped).toBe(0);
+  });
+
+  test('drop policy: a full ring drops the frame and counts it, per partition', async () => {
+    let dropped = 0;
+    const { summaries, stats } = await run({ ringBytes: 4096, backPressure: 'drop', jobOptions: { spinNs: 20_000 } }, async (rt) => {
+      for (let i = 0; i < 3_000; i++) {
+        const r = rt.ingest(quote(i));
+        expect([Ingest.OK, Ingest.DROPPED]).toContain(r);
+        if (r === Ingest.DROPPED) dropped++;
+      }
+    });
+    expect(dropped).toBeGreaterThan(0);
+    expect(stats.dropped).toBe(dropped);
+    expect(stats.droppedByPartition.reduce((a, b) => a + b, 0)).toBe(dropped);
+    expect(summaries.reduce((a, s) => a + s.count, 0)).toBe(3_000 - dropped);
+  });
+
+  test.each(['direct', 'main'] as const)('routing %s: every quote reaches partition p+1 once, on the worker that owns it', async (routing) => {
+    const { summaries, stats } = await run({ routing, jobOptions: { route: true } }, async (rt) => {
+      for (let i = 0; i < 20_000; i++) await rt.ingestAsync(quote(i));
+    });
+    expect(summaries.reduce((a, s) => a + s.count, 0)).toBe(40_000);
+    expect(summaries.reduce((a, s) => a + s.routedIn, 0)).toBe(20_000);
+    expect(summaries.map((s) => s.wrongWorker)).toEqual([0, 0]);
+    expect(stats.routedViaMain).toBe(routing === 'main' ? 20_000 : 0);
+  });
+
+  test('a worker that throws is reported with the partitions it owned; its partitions refuse frames', async () => {
+    const rt = await startRuntime({ job: JOB, workers: 2, partitions: 4, jobOptions: { throwAt: 5 } });
+    const crash = new Promise<{ workerId: number; partitions: number[]; error: string }>((resolve) => rt.onWorkerCrash(resolve));
+    for (let i = 0; i < 100; i++) rt.ingest(quote(i));
+    const c = await crash;
+    expect(c.partitions).toEqual(c.workerId === 0 ? [0, 2] : [1, 3]);
+    expect(c.error).toBe('tally job failed on purpose at frame 5');
+    const enc = new TextEncoder();
+    const sym = SYMBOLS.find((s) => kafkaPartition(enc.encode(s), 0, s.length, 4) % 2 === c.workerId)!;
+    expect(rt.ingest(quote(0, sym))).toBe(Ingest.WORKER_DOWN);
+    expect(rt.stats().crashes).toEqual([c]);
+    expect(rt.stats().perWorker[c.workerId]!.alive).toBe(false);
+    await rt.stop();
+  });
+
+  test('bad bytes are rejected as dead letters with the reason; stopped runtimes refuse frames', async () => {
+    const rt = await startRuntime({ job: JOB, workers: 1, partitions: 2 });
+    const letters: string[] = [];
+    rt.onDeadLetter((d) => letters.push(`${d.source}: ${d.rejection.reason}`));
+    expect(rt.ingest(new Uint8Array([1, 2, 3]), 'orders')).toBe(Ingest.REJECTED);
+    expect(letters).toEqual(['orders: frame too short to hold a root offset and file identifier at byte 0']);
+    expect(rt.lastRejection()?.code).toBe(1);
+    const stats = await rt.stop();
+    expect(stats.rejected).toBe(1);
+    expect(rt.ingest(quote(1))).toBe(Ingest.STOPPED);
+  });
+
+  test('bad options are refused, naming the option', async () => {
+    await expect(startRuntime({ job: JOB, workers: 0 })).rejects.toThrow('workers must be an integer from 1 to 64, got 0');
+    await expect(startRuntime({ job: JOB, partitions: 1.5 })).rejects.toThrow('partitions must be an integer from 1 to 65535, got 1.5');
+    await expect(startRuntime({ job: JOB, backPressure: 'wait' as never })).rejects.toThrow('backPressure must be "block" or "drop", got "wait"');
+    await expect(startRuntime({ job: JOB, ringBytes: 1000 })).rejects.toThrow('ring capacity must be a power of two');
+    await expect(startRuntime({ job: join(import.meta.dirname, 'fixtures/jobs/missing.mjs'), workers: 1 })).rejects.toThrow('tickwave: worker 0 failed');
+  });
+});
