@@ -82,7 +82,7 @@ describe('runtime', () => {
     expect(outOfOrder).toBe(0);
   });
 
-  test('block policy: a full ring answers FULL, nothing is lost, stop under load drains everything', async () => {
+  test('block policy: a full ring answers FULL and the source waits; nothing is lost', async () => {
     let full = 0;
     const { summaries, stats } = await run({ ringBytes: 4096, jobOptions: { spinNs: 20_000 } }, async (rt) => {
       for (let i = 0; i < 3_000; i++) {
@@ -95,13 +95,25 @@ describe('runtime', () => {
         }
         expect(r).toBe(Ingest.OK);
       }
-      // stop() is called with frames still queued in the rings.
-      expect(rt.stats().perWorker.some((w) => w.inbound.used > 0)).toBe(true);
     });
     expect(full).toBeGreaterThan(0);
     expect(stats.full).toBe(full);
     expect(summaries.reduce((a, s) => a + s.count, 0)).toBe(3_000);
     expect(stats.dropped).toBe(0);
+  });
+
+  test('stop under load: called the moment a ring is full, it still hands every accepted frame to the job', async () => {
+    let accepted = 0;
+    const { summaries, stats } = await run({ ringBytes: 4096, jobOptions: { spinNs: 50_000 } }, async (rt) => {
+      for (let i = 0; ; i++) {
+        const r = rt.ingest(quote(i));
+        if (r === Ingest.FULL) break; // a ring is full right now: stop with it full
+        accepted++;
+      }
+    });
+    expect(accepted).toBeGreaterThan(10);
+    expect(summaries.reduce((a, s) => a + s.count, 0)).toBe(accepted);
+    expect(stats.ingested).toBe(accepted);
   });
 
   test('drop policy: a full ring drops the frame and counts it, per partition', async () => {
@@ -127,6 +139,22 @@ describe('runtime', () => {
     expect(summaries.reduce((a, s) => a + s.routedIn, 0)).toBe(20_000);
     expect(summaries.map((s) => s.wrongWorker)).toEqual([0, 0]);
     expect(stats.routedViaMain).toBe(routing === 'main' ? 20_000 : 0);
+  });
+
+  test('workers publish last prices to the shared board; the main thread reads them', async () => {
+    let board: { last: number | null; unknown: number } = { last: null, unknown: 0 };
+    await run({ jobOptions: { board: true } }, async (rt) => {
+      for (let i = 0; i < 5_000; i++) await rt.ingestAsync(quote(i));
+      // Wait until the last quote of SYM7 (i = 4957) has been handled.
+      const out = { price: 0, tsNs: 0 };
+      for (let tries = 0; tries < 1000; tries++) {
+        const slot = rt.symbols.lookup('SYM7');
+        if (slot >= 0 && rt.prices.read(slot, out) && out.price === 4957) break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      board = { last: rt.prices.read(rt.symbols.lookup('SYM7'), out) ? out.price : null, unknown: rt.symbols.lookup('NOPE') };
+    });
+    expect(board).toEqual({ last: 4957, unknown: -1 });
   });
 
   test('a worker that throws is reported with the partitions it owned; its partitions refuse frames', async () => {

@@ -1,3 +1,5 @@
+import type { PriceBoard, SymbolDirectory } from '../ring/price-board.js';
+
 // What a job is to the runtime: code that runs inside each worker thread and sees the frames of the
 // partitions that worker owns. A job module exports `createJob(ctx)`; the runtime loads it in every
 // worker. State a job keeps belongs to its worker alone (single writer).
@@ -22,6 +24,10 @@ export interface JobContext {
   route(frame: Uint8Array, msgType: number, partition: number): void;
   /** Nanoseconds on the runtime's one clock (src/runtime/clock.ts). */
   nowNs(): number;
+  /** Symbol slots of the shared last-price board (any worker may intern or look up). */
+  readonly symbols: SymbolDirectory;
+  /** The shared last prices: publish only for symbols of partitions this worker owns. */
+  readonly prices: PriceBoard;
 }
 
 export interface FrameInfo {

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { distFile } from '../package-root.js';
 import { createDoorbells, Doorbell } from '../ring/doorbell.js';
+import { createPriceBoardMemory, PriceBoard, type PriceBoardMemory, SymbolDirectory } from '../ring/price-board.js';
 import { createRingRegion, DEFAULT_WAIT, frameSlot, RingConsumer, RingProducer, ringStats, type RingRegion, type RingStats, type WaitStrategy } from '../ring/spsc-ring.js';
 import { frameFlags, framePartition, frameType, writeFrameHeaderFast } from '../wire/frame-header.js';
 import { type Rejection, Verifier } from '../wire/verifier.js';
@@ -42,6 +43,8 @@ export interface RuntimeOptions {
   batch?: number;
   /** Largest frame accepted by ingest. */
   maxFrameBytes?: number;
+  /** Symbols the shared last-price board holds (power of two). */
+  boardCapacity?: number;
 }
 
 /** ingest() results. */
@@ -123,6 +126,10 @@ export class Runtime {
   private readonly control: Int32Array;
   private readonly mainBell: Doorbell;
   private readonly doorbells: SharedArrayBuffer;
+  private readonly board: PriceBoardMemory;
+  /** The shared last-price board, readable from the main thread too. */
+  readonly symbols: SymbolDirectory;
+  readonly prices: PriceBoard;
   private readonly verifier: Verifier;
   private readonly outputs: OutputHandler[] = [];
   private readonly deadLetterHandlers: ((d: DeadLetterRecord) => void)[] = [];
@@ -148,6 +155,9 @@ export class Runtime {
     const doorbells = createDoorbells(opts.workers + 1);
     this.mainBell = new Doorbell({ buffer: doorbells, index: opts.workers });
     this.doorbells = doorbells;
+    this.board = createPriceBoardMemory(opts.boardCapacity);
+    this.symbols = new SymbolDirectory(this.board);
+    this.prices = new PriceBoard(this.board);
   }
 
   /** Starts the workers; resolves when every job is created. */
@@ -179,6 +189,7 @@ export class Runtime {
         doorbells: this.doorbells,
         mainBell: W,
         control: this.control.buffer as SharedArrayBuffer,
+        board: this.board,
         job: this.opts.job,
         options: this.opts.jobOptions,
         wait: this.opts.wait,
@@ -452,6 +463,7 @@ function resolveOptions(o: RuntimeOptions): Required<Omit<RuntimeOptions, 'jobOp
     wait: o.wait ?? DEFAULT_WAIT,
     batch: o.batch ?? 256,
     maxFrameBytes: o.maxFrameBytes ?? MIB,
+    boardCapacity: o.boardCapacity ?? 4096,
   };
 }
 

@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { Doorbell, type DoorbellRef } from '../ring/doorbell.js';
 import { RingConsumer, RingProducer, frameSlot, type RingRegion, type WaitStrategy } from '../ring/spsc-ring.js';
 import { frameIngressNsNumber, framePartition, frameSequenceNumber, frameType, writeFrameHeaderFast } from '../wire/frame-header.js';
+import { PriceBoard, SymbolDirectory, type PriceBoardMemory } from '../ring/price-board.js';
 import { monotonicNs } from './clock.js';
 import { CONTROL_BARRIER, FLAG_ROUTED, type FrameInfo, type Job, type JobContext, type JobFactory } from './job.js';
 import { CONTROL_STOP, WORKER_ACTIVITY, WORKER_IDLE, WORKER_SPILLED, workerSlot } from './control.js';
@@ -24,6 +25,7 @@ export interface WorkerSetup {
   /** Doorbell index of the main thread (its egress drain). */
   mainBell: number;
   control: SharedArrayBuffer;
+  board: PriceBoardMemory;
   job: string;
   options: unknown;
   wait: WaitStrategy;
@@ -96,6 +98,8 @@ const ctx: JobContext = {
     }
   },
   nowNs: monotonicNs,
+  symbols: new SymbolDirectory(setup.board),
+  prices: new PriceBoard(setup.board),
 };
 
 const info: FrameInfo = { type: 0, partition: 0, sequence: 0, ingressNs: 0, offset: 0, length: 0 };
