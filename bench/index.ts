@@ -15,4 +15,8 @@ export const BENCHMARKS: Record<string, { about: string; run: (opts: BenchRunOpt
     about: '64-byte frames main -> worker: tickwave ring vs postMessage vs ringbuf.js; one-hop latency spinning and parking',
     run: async (opts) => (await import('./ring.bench.js')).runRingBench(opts),
   },
+  routing: {
+    about: 'a frame relayed from one partition\'s worker to another\'s: direct worker-to-worker ring vs through the main thread',
+    run: async (opts) => (await import('./routing.bench.js')).runRoutingBench(opts),
+  },
 };

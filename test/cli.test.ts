@@ -46,7 +46,7 @@ describe('tickwave bench', () => {
   test('an unknown benchmark exits 2 and lists the available ones', async () => {
     const r = await inProcess('bench', 'nope');
     expect(r.code).toBe(2);
-    expect(r.err).toEqual(['tickwave: unknown benchmark "nope" (available: wire, ring)\nRun `tickwave --help` for usage.']);
+    expect(r.err).toEqual(['tickwave: unknown benchmark "nope" (available: wire, ring, routing)\nRun `tickwave --help` for usage.']);
   });
   test('an unknown option exits 2 and lists the allowed ones', async () => {
     const r = await inProcess('bench', 'wire', '--fast');
@@ -56,7 +56,7 @@ describe('tickwave bench', () => {
   test('--list names every benchmark', async () => {
     const r = await inProcess('bench', '--list');
     expect(r.code).toBe(0);
-    expect(r.out.map((l) => l.split(' ')[0])).toEqual(['wire', 'ring']);
+    expect(r.out.map((l) => l.split(' ')[0])).toEqual(['wire', 'ring', 'routing']);
   });
   test('wire --quick --json ends with one JSON line holding the figures and their ratio', async () => {
     const r = await inProcess('bench', 'wire', '--quick', '--json', '--no-save');
@@ -79,5 +79,15 @@ describe('tickwave bench', () => {
     }
     expect(summary.ratio_vs_postmessage).toBeCloseTo(summary.ring_frames_per_s! / summary.postmessage_frames_per_s!, 0);
     expect(summary.hop_p50_us_spin).toBeLessThanOrEqual(summary.hop_p99_us_spin!);
+  });
+  test('routing --quick --json reports both routings and which is faster', async () => {
+    const r = await inProcess('bench', 'routing', '--quick', '--json', '--no-save');
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.out.at(-1)!) as Record<string, number>;
+    for (const key of ['routing_direct_frames_per_s', 'routing_main_frames_per_s', 'ratio_direct_vs_main', 'routing_direct_p99_us', 'routing_main_p99_us']) {
+      expect(summary[key], key).toBeGreaterThan(0);
+    }
+    const verdict = summary.ratio_direct_vs_main! >= 1 ? 'worker-to-worker rings are faster' : 'the main thread is faster here';
+    expect(r.out.join('\n')).toContain(verdict);
   });
 });
