@@ -72,14 +72,14 @@ function flags(args: string[], allowed: string[]): { positional: string[]; set: 
 
 async function run(args: string[], io: Io): Promise<number> {
   flags(args, []);
-  const { selfCheck } = await import('./self-check.js');
-  const check = selfCheck();
+  const { selfCheck, runtimeCheck } = await import('./self-check.js');
   io.out(`tickwave ${VERSION}`);
-  io.out(`wire format: ${check}`);
+  io.out(`wire format: ${selfCheck()}`);
+  io.out(`runtime: ${await runtimeCheck()}`);
   io.out('');
-  io.out('Not wired yet: the shared-memory runtime, the Wasm kernels, the market simulator, the five');
-  io.out('analytics jobs, the trade engine and the dashboard. `tickwave run` starts them as each lands;');
-  io.out('today it checks that the wire format and the Wasm reader work on this machine.');
+  io.out('Not wired yet: the Wasm kernels, the market simulator, the five analytics jobs, the trade');
+  io.out('engine and the dashboard. `tickwave run` starts them as each lands; today it checks that the');
+  io.out('wire format, the Wasm reader and the shared-memory runtime work on this machine.');
   return 0;
 }
 

@@ -31,10 +31,11 @@ describe('tickwave (the installed command)', () => {
     expect(r.out).toContain('tickwave run ');
     expect(r.out).toContain('tickwave bench [name] [--quick] [--json] [--no-save]');
   });
-  test('run checks the wire format and says what is not wired yet', () => {
+  test('run checks the wire format and the runtime, and says what is not wired yet', () => {
     const r = tickwave('run');
     expect(r.code).toBe(0);
     expect(r.out).toContain('wire format: ok (a 128-byte Order verified by TypeScript and Wasm; a corrupted copy rejected: file identifier is not "TWV1" at byte 4)');
+    expect(r.out).toMatch(/runtime: ok \(100,000 quotes at full speed through \d+ workers? and \d+ partitions, every one handled; time in the ring p50 [0-9.]+ µs, p99 [0-9.]+ µs\)/);
     expect(r.out).toContain('Not wired yet');
   });
   test('an unknown command exits 2 and names it', () => {
