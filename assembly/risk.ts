@@ -323,3 +323,18 @@ export function stateHash(): i64 {
   }
   return <i64>total;
 }
+
+// ---- batch entry point for hot paths and benchmarks -------------------------------------------
+// A check command is 32 bytes: account u32, symbol u32, side u32, pad u32, qty i64, price i64.
+// Each verdict's reason goes to results (4 bytes each). Returns how many were accepted.
+
+export function checkBatch(commands: usize, count: i32, results: usize): i32 {
+  let accepted = 0;
+  for (let i = 0; i < count; i++) {
+    const c = commands + (<usize>i << 5);
+    const r = check(load<u32>(c), load<u32>(c, 4), load<u32>(c, 8), load<i64>(c, 16), load<i64>(c, 24));
+    store<i32>(results + (<usize>i << 2), r);
+    if (r == ACCEPT) accepted++;
+  }
+  return accepted;
+}

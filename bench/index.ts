@@ -19,4 +19,8 @@ export const BENCHMARKS: Record<string, { about: string; run: (opts: BenchRunOpt
     about: 'a frame relayed from one partition\'s worker to another\'s: direct worker-to-worker ring vs through the main thread',
     run: async (opts) => (await import('./routing.bench.js')).runRoutingBench(opts),
   },
+  kernels: {
+    about: 'each Wasm kernel against its TypeScript reference on the same operations (FIFO lots, pre-trade risk so far)',
+    run: async (opts) => (await import('./kernels.bench.js')).runKernelsBench(opts),
+  },
 };

@@ -47,7 +47,7 @@ describe('tickwave bench', () => {
   test('an unknown benchmark exits 2 and lists the available ones', async () => {
     const r = await inProcess('bench', 'nope');
     expect(r.code).toBe(2);
-    expect(r.err).toEqual(['tickwave: unknown benchmark "nope" (available: wire, ring, routing)\nRun `tickwave --help` for usage.']);
+    expect(r.err).toEqual(['tickwave: unknown benchmark "nope" (available: wire, ring, routing, kernels)\nRun `tickwave --help` for usage.']);
   });
   test('an unknown option exits 2 and lists the allowed ones', async () => {
     const r = await inProcess('bench', 'wire', '--fast');
@@ -57,7 +57,7 @@ describe('tickwave bench', () => {
   test('--list names every benchmark', async () => {
     const r = await inProcess('bench', '--list');
     expect(r.code).toBe(0);
-    expect(r.out.map((l) => l.split(' ')[0])).toEqual(['wire', 'ring', 'routing']);
+    expect(r.out.map((l) => l.split(' ')[0])).toEqual(['wire', 'ring', 'routing', 'kernels']);
   });
   test('wire --quick --json ends with one JSON line holding the figures and their ratio', async () => {
     const r = await inProcess('bench', 'wire', '--quick', '--json', '--no-save');
@@ -90,5 +90,13 @@ describe('tickwave bench', () => {
     }
     const verdict = summary.ratio_direct_vs_main! >= 1 ? 'worker-to-worker rings are faster' : 'the main thread is faster here';
     expect(r.out.join('\n')).toContain(verdict);
+  });
+  test('kernels --quick --json reports each kernel against its reference', async () => {
+    const r = await inProcess('bench', 'kernels', '--quick', '--json', '--no-save');
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.out.at(-1)!) as Record<string, number>;
+    for (const key of ['lots_fills_per_s', 'lots_ratio_vs_ts_reference', 'risk_checks_per_s', 'risk_ratio_vs_ts_reference']) {
+      expect(summary[key], key).toBeGreaterThan(0);
+    }
   });
 });

@@ -241,14 +241,18 @@ interface RiskExports {
   position(account: number, symbol: number): bigint;
   pending(account: number, symbol: number, side: number): bigint;
   stateHash(): bigint;
+  checkBatch(commands: number, count: number, results: number): number;
 }
 
 /** The Wasm kernel behind the shared interface. */
 export class PreTradeRiskWasm implements PreTradeRisk {
   readonly exports: RiskExports;
+  readonly memory: WebAssembly.Memory;
 
   constructor(maxAccounts: number, maxEntries: number, maxSymbols: number) {
-    this.exports = instantiateKernel<RiskExports>('risk').exports;
+    const k = instantiateKernel<RiskExports>('risk');
+    this.exports = k.exports;
+    this.memory = k.memory;
     this.exports.init(maxAccounts, maxEntries, maxSymbols);
   }
 

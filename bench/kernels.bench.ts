@@ -1,0 +1,135 @@
+// `tickwave bench kernels`: each Wasm kernel against its TypeScript reference on the same operations,
+// in one run. The kernels take commands in batches from their memory (as they will from ring frames);
+// the references take the same commands one call at a time. The references are written for clarity
+// and exact 64-bit arithmetic (BigInt), not speed: the ratio is what the kernels buy.
+import { Bench } from 'tinybench';
+import { FifoLotsReference, FifoLotsWasm } from '../src/kernels/fifo-lots.js';
+import { PreTradeRiskReference, PreTradeRiskWasm, type RiskPolicy } from '../src/kernels/pre-trade-risk.js';
+import { AccountStatus } from '../src/wire/generated/index.js';
+import { latencyHistogram, percentiles } from '../src/metrics/histogram.js';
+import { saveRecord } from './report.js';
+import type { BenchRunOptions } from './index.js';
+
+const BATCH = 4096;
+const COMMANDS_AT = 0;
+const RESULTS_AT = 512 * 1024;
+
+interface Command {
+  account: number;
+  symbol: number;
+  side: number;
+  qty: bigint;
+  price: bigint;
+}
+
+function commands(seed: number, n: number, accounts: number, symbols: number): Command[] {
+  let s = seed >>> 0;
+  const next = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+  return Array.from({ length: n }, () => ({
+    account: 1 + (next() % accounts),
+    symbol: 1 + (next() % symbols),
+    side: 1 + (next() % 2),
+    qty: BigInt(1 + (next() % 500)),
+    price: BigInt(90_000_000 + (next() % 2000) * 10_000),
+  }));
+}
+
+/** Writes commands as 32-byte records (account, symbol, side, pad, qty, price) into kernel memory. */
+function writeCommands(memory: WebAssembly.Memory, cmds: Command[]): void {
+  const view = new DataView(memory.buffer);
+  cmds.forEach((c, i) => {
+    const at = COMMANDS_AT + i * 32;
+    view.setUint32(at, c.account, true);
+    view.setUint32(at + 4, c.symbol, true);
+    view.setUint32(at + 8, c.side, true);
+    view.setBigInt64(at + 16, c.qty, true);
+    view.setBigInt64(at + 24, c.price, true);
+  });
+}
+
+export async function runKernelsBench(opts: BenchRunOptions = {}): Promise<Record<string, number>> {
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const quick = opts.quick === true;
+  const time = quick ? 200 : 1000;
+  log(`tickwave bench kernels${quick ? ' --quick' : ''}: Wasm kernels vs their TypeScript references, ${BATCH} operations per iteration`);
+
+  // FIFO lots: fills over 20 accounts x 8 symbols.
+  const fills = commands(1, BATCH, 20, 8);
+  const lotsWasm = new FifoLotsWasm(1024, 1 << 20);
+  writeCommands(lotsWasm.memory, fills);
+  const lotsRef = new FifoLotsReference(1024, 1 << 20);
+
+  // Pre-trade risk: checks over 20 accounts with limits, 8 symbols with marks; fills now and then
+  // release pending exposure so the book of checks does not simply fill up.
+  const policy: RiskPolicy = {
+    status: AccountStatus.ACTIVE, maxOrderQty: 400n, maxOrderNotional: 40_000_000_000n, defaultPositionCap: 100_000n,
+    grossExposureLimit: 10n ** 15n, maxLeverageBp: 400_000n, dailyLossLimit: 10n ** 12n, equity: 10n ** 13n,
+  };
+  const riskWasm = new PreTradeRiskWasm(64, 1024, 64);
+  const riskRef = new PreTradeRiskReference(64, 1024, 64);
+  for (const k of [riskWasm, riskRef]) {
+    for (let a = 1; a <= 20; a++) k.setPolicy(a, policy);
+    for (let s = 1; s <= 8; s++) k.setMark(s, 100_000_000n);
+  }
+  const checks = commands(2, BATCH, 20, 8);
+  writeCommands(riskWasm.memory, checks);
+  const release = () => {
+    for (const k of [riskWasm, riskRef]) for (let a = 1; a <= 20; a++) for (let s = 1; s <= 8; s++) {
+      k.cancel(a, s, 1, 1n << 40n);
+      k.cancel(a, s, 2, 1n << 40n);
+    }
+  };
+
+  const bench = new Bench({ name: 'kernels', time, warmupTime: quick ? 50 : 200, retainSamples: true });
+  bench
+    .add('lots: Wasm (batch)', () => {
+      lotsWasm.exports.fillBatch(COMMANDS_AT, BATCH, RESULTS_AT);
+    })
+    .add('lots: TypeScript reference', () => {
+      for (const c of fills) lotsRef.fill(c.account, c.symbol, c.side, c.qty, c.price);
+    })
+    .add('risk: Wasm (batch)', () => {
+      riskWasm.exports.checkBatch(COMMANDS_AT, BATCH, RESULTS_AT);
+    }, { afterEach: release })
+    .add('risk: TypeScript reference', () => {
+      for (const c of checks) riskRef.check(c.account, c.symbol, c.side, c.qty, c.price);
+    }, { afterEach: release });
+  await bench.run();
+
+  const perOp = new Map<string, { p50: number; p99: number; opsPerS: number }>();
+  for (const task of bench.tasks) {
+    const result = task.result as { latency?: { samples?: number[] }; error?: Error };
+    if (!result.latency) throw new Error(`bench task ${task.name} did not complete: ${result.error?.message ?? 'no result'}`);
+    const h = latencyHistogram();
+    for (const ms of result.latency.samples ?? []) h.recordValue(Math.max(1, Math.round((ms * 1e6) / BATCH)));
+    const p = percentiles(h);
+    perOp.set(task.name, { p50: p.p50, p99: p.p99, opsPerS: 1e9 / p.p50 });
+  }
+  const row = (name: string) => {
+    const r = perOp.get(name)!;
+    return `| ${name} | ${r.p50} | ${r.p99} | ${Math.round(r.opsPerS).toLocaleString('en-US')} |`;
+  };
+  const table = ['| kernel | ns/op p50 | p99 | ops/s at p50 |', '|---|---:|---:|---:|', ...bench.tasks.map((t) => row(t.name))].join('\n');
+  const ops = (name: string) => perOp.get(name)!.opsPerS;
+  const summary: Record<string, number> = {
+    lots_fills_per_s: Math.round(ops('lots: Wasm (batch)')),
+    lots_ratio_vs_ts_reference: Math.round((ops('lots: Wasm (batch)') / ops('lots: TypeScript reference')) * 10) / 10,
+    risk_checks_per_s: Math.round(ops('risk: Wasm (batch)')),
+    risk_ratio_vs_ts_reference: Math.round((ops('risk: Wasm (batch)') / ops('risk: TypeScript reference')) * 10) / 10,
+  };
+  const notes = [
+    `Wasm / TypeScript reference: FIFO lots ${summary.lots_ratio_vs_ts_reference}x, pre-trade risk ${summary.risk_ratio_vs_ts_reference}x (medians)`,
+    'between risk iterations, untimed, every pending quantity is released so checks keep meeting open limits',
+    'not measured yet: windows and the order book (their kernels are still to come)',
+  ];
+  log(table);
+  for (const n of notes) log(n);
+  if (opts.save !== false) saveRecord({ name: 'kernels', command: `npx tickwave bench kernels${quick ? ' --quick' : ''}`, table, notes, summary });
+  if (opts.json) log(JSON.stringify(summary));
+  return summary;
+}
