@@ -468,7 +468,7 @@ function verifyExecReport(v: VerifierCore, pos: number, depth: number): number {
   if (fo === 0) return v.fail(11, pos, 51);
   if (fo + 1 > tsize) return v.fail(5, vt + 14, 51);
   x = u8[v.abs + pos + fo]!;
-  if (x > 5) return v.fail(10, pos + fo, 51);
+  if (x > 6) return v.fail(10, pos + fo, 51);
   if (x === 0) return v.fail(11, pos + fo, 51);
   // ExecReport.side
   fo = vsize > 16 ? dv.getUint16(v.base + vt + 16, true) : 0;
@@ -507,7 +507,7 @@ function verifyExecReport(v: VerifierCore, pos: number, depth: number): number {
     if (fo + 2 > tsize) return v.fail(5, vt + 26, 57);
     if (((pos + fo) & 1) !== 0) return v.fail(4, pos + fo, 57);
     x = dv.getUint16(v.base + pos + fo, true);
-    if (x > 17) return v.fail(10, pos + fo, 57);
+    if (x > 18) return v.fail(10, pos + fo, 57);
   }
   // ExecReport.ts_ns
   fo = vsize > 28 ? dv.getUint16(v.base + vt + 28, true) : 0;
@@ -693,7 +693,7 @@ function verifyRiskDecision(v: VerifierCore, pos: number, depth: number): number
     if (fo + 2 > tsize) return v.fail(5, vt + 12, 77);
     if (((pos + fo) & 1) !== 0) return v.fail(4, pos + fo, 77);
     x = dv.getUint16(v.base + pos + fo, true);
-    if (x > 17) return v.fail(10, pos + fo, 77);
+    if (x > 18) return v.fail(10, pos + fo, 77);
   }
   // RiskDecision.limit
   fo = vsize > 14 ? dv.getUint16(v.base + vt + 14, true) : 0;

@@ -7,5 +7,6 @@ export enum ExecStatus {
   PARTIAL = 2,
   FILLED = 3,
   CANCELLED = 4,
-  REJECTED = 5
+  REJECTED = 5,
+  REPLACED = 6
 }

@@ -19,5 +19,6 @@ export enum RejectReason {
   SELF_TRADE = 14,
   UNKNOWN_ORDER = 15,
   DUPLICATE_ORDER_ID = 16,
-  RISK_CAPACITY = 17
+  RISK_CAPACITY = 17,
+  BOOK_CAPACITY = 18
 }
