@@ -22,6 +22,7 @@
 //
 // Thread-safety: an instance belongs to the worker that owns its symbols' partitions.
 import { ExecStatus, OrderType, RejectReason, SelfTradePrevention, Side, TimeInForce } from '../wire/generated/index.js';
+import { instantiateKernel } from '../runtime/kernel-module.js';
 
 export interface BookOrder {
   orderId: bigint;
@@ -384,5 +385,79 @@ export class OrderBooksReference implements OrderBooks {
       total = (total + h) & M64;
     }
     return BigInt.asIntN(64, total);
+  }
+}
+
+interface BookExports {
+  init(orders: number, levelsPerSide: number, books: number): void;
+  submit(id: bigint, account: number, symbol: number, side: number, type: number, tif: number, postOnly: number, price: bigint, stopPrice: bigint, qty: bigint, stp: number): void;
+  cancel(id: bigint): void;
+  replace(id: bigint, price: bigint, qty: bigint): void;
+  reportCount(): number;
+  reportsPtr(): number;
+  level(symbol: number, side: number, n: number, out: number): number;
+  stateHash(): bigint;
+}
+
+/** The Wasm kernel behind the shared interface. */
+export class OrderBooksWasm implements OrderBooks {
+  readonly exports: BookExports;
+  readonly memory: WebAssembly.Memory;
+
+  constructor(maxOrders: number, maxLevels: number, maxBooks: number) {
+    const k = instantiateKernel<BookExports>('book');
+    this.exports = k.exports;
+    this.memory = k.memory;
+    this.exports.init(maxOrders, maxLevels, maxBooks);
+  }
+
+  submit(o: BookOrder): void {
+    this.exports.submit(o.orderId, o.account, o.symbol, o.side, o.type, o.tif, o.postOnly ? 1 : 0, o.price, o.stopPrice, o.quantity, o.stp);
+  }
+
+  cancel(orderId: bigint): void {
+    this.exports.cancel(orderId);
+  }
+
+  replace(orderId: bigint, price: bigint, quantity: bigint): void {
+    this.exports.replace(orderId, price, quantity);
+  }
+
+  reports(): ExecReport[] {
+    const n = this.exports.reportCount();
+    const view = new DataView(this.memory.buffer, this.exports.reportsPtr(), n * 64);
+    const out: ExecReport[] = [];
+    for (let i = 0; i < n; i++) {
+      const at = i * 64;
+      out.push({
+        orderId: view.getBigUint64(at, true), execId: view.getBigUint64(at + 8, true), execSeq: view.getUint32(at + 16, true),
+        status: view.getUint8(at + 20), side: view.getUint8(at + 21), reason: view.getUint16(at + 22, true),
+        lastQty: view.getBigInt64(at + 24, true), lastPrice: view.getBigInt64(at + 32, true), leavesQty: view.getBigInt64(at + 40, true),
+        cumQty: view.getBigInt64(at + 48, true), account: view.getUint32(at + 56, true), symbol: view.getUint32(at + 60, true),
+      });
+    }
+    return out;
+  }
+
+  bestBid(symbol: number): PriceLevel | null {
+    return this.depth(symbol, Side.BUY, 1)[0] ?? null;
+  }
+
+  bestAsk(symbol: number): PriceLevel | null {
+    return this.depth(symbol, Side.SELL, 1)[0] ?? null;
+  }
+
+  depth(symbol: number, side: Side, levels: number): PriceLevel[] {
+    // Scratch space for the answer: the first 16 bytes of the host region.
+    const out: PriceLevel[] = [];
+    const view = new DataView(this.memory.buffer, 0, 16);
+    for (let n = 0; n < levels && this.exports.level(symbol, side, n, 0); n++) {
+      out.push({ price: view.getBigInt64(0, true), quantity: view.getBigInt64(8, true) });
+    }
+    return out;
+  }
+
+  stateHash(): bigint {
+    return this.exports.stateHash();
   }
 }
