@@ -691,3 +691,31 @@ export function stateHash(): i64 {
   }
   return <i64>total;
 }
+
+// ---- batch entry point for hot paths and benchmarks -------------------------------------------
+// A command is 48 bytes: op u8 (1 submit, 2 cancel, 3 replace), side u8, type u8, tif u8, stp u8,
+// post-only u8, pad u16, account u32, symbol u32, order id u64, price i64, stop price i64, qty i64.
+// Each command's reports replace the last one's; returns how many reports the batch made in all.
+
+export function processBatch(commands: usize, count: i32): i32 {
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    const c = commands + <usize>i * 48;
+    const op = load<u8>(c);
+    if (op == 1) {
+      submit(load<u64>(c, 16), load<u32>(c, 8), load<u32>(c, 12), load<u8>(c, 1), load<u8>(c, 2), load<u8>(c, 3), load<u8>(c, 5) != 0,
+        load<i64>(c, 24), load<i64>(c, 32), load<i64>(c, 40), load<u8>(c, 4));
+    } else if (op == 2) {
+      cancel(load<u64>(c, 16));
+    } else {
+      replace(load<u64>(c, 16), load<i64>(c, 24), load<i64>(c, 40));
+    }
+    total += reportN;
+  }
+  return total;
+}
+
+/** Reserves `bytes` of the kernel's heap for a command stream larger than the host region. */
+export function reserve(bytes: usize): usize {
+  return heap.alloc(bytes);
+}

@@ -397,6 +397,47 @@ interface BookExports {
   reportsPtr(): number;
   level(symbol: number, side: number, n: number, out: number): number;
   stateHash(): bigint;
+  processBatch(commands: number, count: number): number;
+  reserve(bytes: number): number;
+}
+
+/** One operation of a command stream, as processBatch() reads it (48 bytes). */
+export type BookCommand =
+  | { op: 'submit'; order: BookOrder }
+  | { op: 'cancel'; orderId: bigint }
+  | { op: 'replace'; orderId: bigint; price: bigint; quantity: bigint };
+
+export const BOOK_COMMAND_BYTES = 48;
+
+/** Writes commands as processBatch() records into `view` from byte `at`. */
+export function writeBookCommands(view: DataView, at: number, commands: readonly BookCommand[]): void {
+  commands.forEach((c, i) => {
+    const p = at + i * BOOK_COMMAND_BYTES;
+    for (let k = 0; k < BOOK_COMMAND_BYTES; k++) view.setUint8(p + k, 0);
+    if (c.op === 'submit') {
+      const o = c.order;
+      view.setUint8(p, 1);
+      view.setUint8(p + 1, o.side);
+      view.setUint8(p + 2, o.type);
+      view.setUint8(p + 3, o.tif);
+      view.setUint8(p + 4, o.stp);
+      view.setUint8(p + 5, o.postOnly ? 1 : 0);
+      view.setUint32(p + 8, o.account, true);
+      view.setUint32(p + 12, o.symbol, true);
+      view.setBigUint64(p + 16, o.orderId, true);
+      view.setBigInt64(p + 24, o.price, true);
+      view.setBigInt64(p + 32, o.stopPrice, true);
+      view.setBigInt64(p + 40, o.quantity, true);
+    } else if (c.op === 'cancel') {
+      view.setUint8(p, 2);
+      view.setBigUint64(p + 16, c.orderId, true);
+    } else {
+      view.setUint8(p, 3);
+      view.setBigUint64(p + 16, c.orderId, true);
+      view.setBigInt64(p + 24, c.price, true);
+      view.setBigInt64(p + 40, c.quantity, true);
+    }
+  });
 }
 
 /** The Wasm kernel behind the shared interface. */

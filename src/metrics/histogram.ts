@@ -24,6 +24,7 @@ export interface Percentiles {
   p90: number;
   p99: number;
   p999: number;
+  p9999: number;
   max: number;
   mean: number;
 }
@@ -36,6 +37,7 @@ export function percentiles(h: LatencyHistogram): Percentiles {
     p90: h.getValueAtPercentile(90),
     p99: h.getValueAtPercentile(99),
     p999: h.getValueAtPercentile(99.9),
+    p9999: h.getValueAtPercentile(99.99),
     max: h.maxValue,
     mean: h.mean,
   };

@@ -1,7 +1,7 @@
 // Order books: one suite against every implementation, with the expected reports worked out by hand;
 // then the implementations on the same random streams, compared report by report.
 import { describe, expect, test } from 'vitest';
-import { type BookOrder, type ExecReport, type OrderBooks, OrderBooksReference, OrderBooksWasm } from '../../src/kernels/order-book.js';
+import { BOOK_COMMAND_BYTES, type BookCommand, type BookOrder, type ExecReport, type OrderBooks, OrderBooksReference, OrderBooksWasm, writeBookCommands } from '../../src/kernels/order-book.js';
 import { ExecStatus as X, OrderType, RejectReason as R, SelfTradePrevention as STP, Side, TimeInForce as TIF } from '../../src/wire/generated/index.js';
 import { Prng } from '../fixtures/prng.js';
 
@@ -229,4 +229,39 @@ test(`differential: ${OPS} random operations on 3 books, identical reports after
   expect([...reasons].sort((x, y) => x - y)).toEqual([
     R.NONE, R.INVALID_ORDER, R.POST_ONLY_WOULD_CROSS, R.FOK_NOT_FILLABLE, R.NO_LIQUIDITY, R.SELF_TRADE, R.UNKNOWN_ORDER, R.DUPLICATE_ORDER_ID, R.BOOK_CAPACITY,
   ]);
+});
+
+test('batched commands from kernel memory give the same reports and state as one call each', () => {
+  const rng = new Prng(SEED + 1);
+  const calls = new OrderBooksWasm(1_000, 100, 2);
+  const batched = new OrderBooksWasm(1_000, 100, 2);
+  const commands: BookCommand[] = [];
+  for (let i = 0; i < 2_000; i++) {
+    const r = rng.int(0, 9);
+    const id = BigInt(rng.int(1, 400));
+    if (r < 7) {
+      commands.push({ op: 'submit', order: { orderId: BigInt(i + 1), account: rng.int(1, 3), symbol: rng.int(1, 2), side: rng.int(1, 2), type: OrderType.LIMIT,
+        tif: rng.chance(0.8) ? TIF.GTC : TIF.IOC, postOnly: false, price: BigInt(rng.int(90, 110)) * 1_000_000n, stopPrice: 0n,
+        quantity: BigInt(rng.int(1, 50)), stp: STP.NONE } });
+    } else if (r < 8) commands.push({ op: 'cancel', orderId: id });
+    else commands.push({ op: 'replace', orderId: id, price: BigInt(rng.int(90, 110)) * 1_000_000n, quantity: BigInt(rng.int(1, 60)) });
+  }
+  const at = batched.exports.reserve(commands.length * BOOK_COMMAND_BYTES);
+  writeBookCommands(new DataView(batched.memory.buffer), at, commands);
+  let reports = 0;
+  commands.forEach((c, i) => {
+    if (c.op === 'submit') calls.submit(c.order);
+    else if (c.op === 'cancel') calls.cancel(c.orderId);
+    else calls.replace(c.orderId, c.price, c.quantity);
+    reports += calls.reports().length;
+    expect(batched.exports.processBatch(at + i * BOOK_COMMAND_BYTES, 1)).toBe(calls.reports().length);
+    expect(show(batched.reports())).toBe(show(calls.reports()));
+  });
+  expect(batched.stateHash()).toBe(calls.stateHash());
+  // The whole stream in one batch, on a fresh book, counts the same reports.
+  const once = new OrderBooksWasm(1_000, 100, 2);
+  const at2 = once.exports.reserve(commands.length * BOOK_COMMAND_BYTES);
+  writeBookCommands(new DataView(once.memory.buffer), at2, commands);
+  expect(once.exports.processBatch(at2, commands.length)).toBe(reports);
+  expect(once.stateHash()).toBe(calls.stateHash());
 });
