@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // One entry per kernel; the shared reader (wire.ts) is also built alone for the wire tests.
-const KERNELS = ['wire', 'lots', 'risk', 'book'];
+const KERNELS = ['wire', 'lots', 'risk', 'book', 'window'];
 const target = process.argv.includes('--debug') ? 'debug' : 'release';
 
 mkdirSync(join(root, 'build'), { recursive: true });

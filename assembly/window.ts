@@ -1,0 +1,426 @@
+// Windows, the rules of src/kernels/windows.ts (its TypeScript reference) in linear memory: per key a
+// ring of panes (time windows) or of the last n events (count windows). An event touches one pane; a
+// window is merged from its panes when it is emitted. Results go to a buffer the host reads after each
+// call (112 bytes each); a late event goes to the side-output buffer (32 bytes).
+//
+// Memory: fixed pools carved once by init(). One instance per memory.
+import { indexCount, indexOf, indexOrAdd, newIndexTable, mix64 } from './index-table';
+
+const TUMBLING: i32 = 1;
+const COUNT: i32 = 4;
+const FINAL: u8 = 1;
+const UPDATE: u8 = 2;
+const LATE: u8 = 3;
+const COUNTED: u8 = 4;
+const I64_MIN: i64 = -9223372036854775808;
+
+// Pane (104 bytes).
+const P_IDX = 0; // I64_MIN: empty
+const P_COUNT = 8;
+const P_SUM = 16;
+const P_MIN = 24;
+const P_MAX = 32;
+const P_FIRST_TS = 40;
+const P_FIRST = 48;
+const P_LAST_TS = 56;
+const P_LAST = 64;
+const P_QTY = 72;
+const P_PXQTY = 80;
+const P_MEAN = 88; // f64
+const P_M2 = 96; // f64
+const P_SIZE: usize = 104;
+// Key (48 bytes).
+const K_KEY = 0;
+const K_HAS_NEXT = 4;
+const K_NEXT = 8;
+const K_MAX_TS = 16;
+const K_ROWS = 24; // i32: rows held
+const K_ROW_HEAD = 28; // i32: oldest row
+const K_SIZE: usize = 48;
+const RESULT_SIZE: usize = 112;
+
+let kind: i32 = 0;
+let size: i64 = 0;
+let slide: i64 = 0;
+let lateness: i64 = 0;
+let delay: i64 = 0;
+let emitChanges: bool = false;
+let pane: i64 = 1;
+let ring: i32 = 0; // panes (or rows) per key
+let keyTable: usize = 0;
+let keys: usize = 0;
+let maxKeys: i32 = 0;
+let store_: usize = 0; // per key: ring of panes or rows
+let wm: i64 = I64_MIN;
+let maxTs: i64 = I64_MIN;
+let lateTotal: i32 = 0;
+let results: usize = 0;
+let resultCap: i32 = 0;
+let resultN: i32 = 0;
+let late: usize = 0;
+let lateN: i32 = 0;
+let scratch: usize = 0; // a pane to merge a window into
+let lastEpochA: i64 = I64_MIN;
+let lastEpochB: i64 = I64_MIN;
+
+function gcd(a: i64, b: i64): i64 {
+  while (b != 0) {
+    const t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+/** Floor division (i64 division truncates toward zero). */
+@inline function fdiv(a: i64, b: i64): i64 {
+  const q = a / b;
+  return (a % b != 0) && ((a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/** Returns 0, or 1 when the spec is not valid. */
+export function init(windowKind: i32, windowSize: i64, windowSlide: i64, allowedLateness: i64, outOfOrder: i64, changes: bool, keyCapacity: i32): i32 {
+  kind = windowKind;
+  size = windowSize;
+  slide = windowSlide;
+  lateness = allowedLateness;
+  delay = outOfOrder;
+  emitChanges = changes;
+  maxKeys = keyCapacity;
+  if (kind == COUNT) {
+    if (size <= 0) return 1;
+    pane = 1;
+    ring = <i32>size;
+  } else {
+    if (size <= 0 || slide <= 0 || slide > size || (kind == TUMBLING && slide != size)) return 1;
+    pane = gcd(size, slide);
+    ring = <i32>((size + lateness + delay) / pane) + 3;
+  }
+  keyTable = newIndexTable(keyCapacity);
+  keys = heap.alloc(<usize>keyCapacity * K_SIZE);
+  const per: usize = kind == COUNT ? <usize>ring * 24 : <usize>ring * P_SIZE;
+  store_ = heap.alloc(<usize>keyCapacity * per);
+  if (kind != COUNT) {
+    for (let i: usize = 0; i < <usize>keyCapacity * <usize>ring; i++) store<i64>(store_ + i * P_SIZE, I64_MIN, P_IDX);
+  }
+  const perKey = kind == COUNT ? 1 : <i32>((size + lateness + delay) / slide) + 4;
+  resultCap = keyCapacity * perKey + 16;
+  results = heap.alloc(<usize>resultCap * RESULT_SIZE);
+  late = heap.alloc(32);
+  scratch = heap.alloc(P_SIZE);
+  return 0;
+}
+
+export function resultCount(): i32 {
+  return resultN;
+}
+export function resultsPtr(): usize {
+  return results;
+}
+export function lateEventCount(): i32 {
+  return lateN;
+}
+export function lateEventsPtr(): usize {
+  return late;
+}
+export function watermark(): i64 {
+  return wm;
+}
+export function lateCount(): i32 {
+  return lateTotal;
+}
+
+@inline function keyAt(i: i32): usize {
+  return keys + <usize>i * K_SIZE;
+}
+@inline function paneAt(ki: i32, p: i64): usize {
+  let slot = p % <i64>ring;
+  if (slot < 0) slot += ring;
+  return store_ + (<usize>ki * <usize>ring + <usize>slot) * P_SIZE;
+}
+
+// ---- aggregates -----------------------------------------------------------------------------
+
+function clear(a: usize): void {
+  memory.fill(a + 8, 0, P_SIZE - 8);
+}
+
+function addEvent(a: usize, ts: i64, price: i64, qty: i64): void {
+  const n = load<i64>(a, P_COUNT);
+  if (n == 0 || price < load<i64>(a, P_MIN)) store<i64>(a, price, P_MIN);
+  if (n == 0 || price > load<i64>(a, P_MAX)) store<i64>(a, price, P_MAX);
+  if (n == 0 || ts < load<i64>(a, P_FIRST_TS)) {
+    store<i64>(a, ts, P_FIRST_TS);
+    store<i64>(a, price, P_FIRST);
+  }
+  if (n == 0 || ts >= load<i64>(a, P_LAST_TS)) {
+    store<i64>(a, ts, P_LAST_TS);
+    store<i64>(a, price, P_LAST);
+  }
+  store<i64>(a, n + 1, P_COUNT);
+  store<i64>(a, load<i64>(a, P_SUM) + price, P_SUM);
+  store<i64>(a, load<i64>(a, P_QTY) + qty, P_QTY);
+  store<i64>(a, load<i64>(a, P_PXQTY) + price * qty, P_PXQTY);
+  const x = <f64>price;
+  let mean = load<f64>(a, P_MEAN);
+  const delta = x - mean;
+  mean += delta / <f64>(n + 1);
+  store<f64>(a, mean, P_MEAN);
+  store<f64>(a, load<f64>(a, P_M2) + delta * (x - mean), P_M2);
+}
+
+function mergeInto(a: usize, b: usize): void {
+  const nb = load<i64>(b, P_COUNT);
+  if (nb == 0) return;
+  const na = load<i64>(a, P_COUNT);
+  if (na == 0) {
+    memory.copy(a + 8, b + 8, P_SIZE - 8);
+    return;
+  }
+  if (load<i64>(b, P_MIN) < load<i64>(a, P_MIN)) store<i64>(a, load<i64>(b, P_MIN), P_MIN);
+  if (load<i64>(b, P_MAX) > load<i64>(a, P_MAX)) store<i64>(a, load<i64>(b, P_MAX), P_MAX);
+  if (load<i64>(b, P_FIRST_TS) < load<i64>(a, P_FIRST_TS)) {
+    store<i64>(a, load<i64>(b, P_FIRST_TS), P_FIRST_TS);
+    store<i64>(a, load<i64>(b, P_FIRST), P_FIRST);
+  }
+  if (load<i64>(b, P_LAST_TS) >= load<i64>(a, P_LAST_TS)) {
+    store<i64>(a, load<i64>(b, P_LAST_TS), P_LAST_TS);
+    store<i64>(a, load<i64>(b, P_LAST), P_LAST);
+  }
+  const fa = <f64>na;
+  const fb = <f64>nb;
+  const n = fa + fb;
+  const delta = load<f64>(b, P_MEAN) - load<f64>(a, P_MEAN);
+  store<f64>(a, load<f64>(a, P_MEAN) + (delta * fb) / n, P_MEAN);
+  store<f64>(a, load<f64>(a, P_M2) + (load<f64>(b, P_M2) + (delta * delta * fa * fb) / n), P_M2);
+  store<i64>(a, na + nb, P_COUNT);
+  store<i64>(a, load<i64>(a, P_SUM) + load<i64>(b, P_SUM), P_SUM);
+  store<i64>(a, load<i64>(a, P_QTY) + load<i64>(b, P_QTY), P_QTY);
+  store<i64>(a, load<i64>(a, P_PXQTY) + load<i64>(b, P_PXQTY), P_PXQTY);
+}
+
+function emit(what: u8, key: u32, start: i64, end: i64, a: usize): void {
+  if (resultN >= resultCap) return; // sized at init for the most one call can emit
+  const r = results + <usize>resultN * RESULT_SIZE;
+  const n = load<i64>(a, P_COUNT);
+  const qty = load<i64>(a, P_QTY);
+  store<u8>(r, what);
+  store<u32>(r, key, 4);
+  store<i64>(r, start, 8);
+  store<i64>(r, end, 16);
+  store<i64>(r, n, 24);
+  store<i64>(r, load<i64>(a, P_SUM), 32);
+  store<i64>(r, load<i64>(a, P_MIN), 40);
+  store<i64>(r, load<i64>(a, P_MAX), 48);
+  store<i64>(r, load<i64>(a, P_FIRST), 56);
+  store<i64>(r, load<i64>(a, P_LAST), 64);
+  store<i64>(r, qty, 72);
+  store<i64>(r, qty == 0 ? 0 : load<i64>(a, P_PXQTY) / qty, 80);
+  store<i64>(r, load<i64>(a, P_SUM) / n, 88);
+  store<f64>(r, Math.sqrt(load<f64>(a, P_M2) / <f64>n), 96);
+  resultN++;
+}
+
+/** Merges the panes of the window starting at `start` into scratch. */
+function window(ki: i32, start: i64): usize {
+  clear(scratch);
+  const end = fdiv(start + size, pane);
+  for (let p = fdiv(start, pane); p < end; p++) {
+    const a = paneAt(ki, p);
+    if (load<i64>(a, P_IDX) == p) mergeInto(scratch, a);
+  }
+  return scratch;
+}
+
+// ---- events and the watermark ---------------------------------------------------------------
+
+function keyIndex(key: u32): i32 {
+  const before = indexCount(keyTable);
+  const ki = indexOrAdd(keyTable, <u64>key);
+  if (ki >= 0 && ki == before) {
+    const k = keyAt(ki);
+    store<u32>(k, key, K_KEY);
+    store<i32>(k, 0, K_HAS_NEXT);
+    store<i64>(k, 0, K_NEXT);
+    store<i64>(k, I64_MIN, K_MAX_TS);
+    store<i32>(k, 0, K_ROWS);
+    store<i32>(k, 0, K_ROW_HEAD);
+  }
+  return ki;
+}
+
+export function event(key: u32, ts: i64, price: i64, qty: i64): void {
+  resultN = 0;
+  lateN = 0;
+  const ki = keyIndex(key);
+  if (ki < 0) {
+    lateEvent(key, ts, price, qty); // no room for another key: counted, not lost silently
+    return;
+  }
+  const k = keyAt(ki);
+  if (kind == COUNT) {
+    countEvent(ki, k, key, ts, price, qty);
+    return;
+  }
+  // The watermark moves first: windows this event closes are emitted before its own updates (and
+  // their panes go before this event needs a slot).
+  if (ts > maxTs) maxTs = ts;
+  if (maxTs - delay > wm) advance(maxTs - delay);
+  const lastJ = fdiv(ts, slide);
+  const firstJ = fdiv(ts - size, slide) + 1;
+  if (lastJ * slide + size + lateness <= wm) {
+    lateEvent(key, ts, price, qty);
+    return;
+  }
+  const p = fdiv(ts, pane);
+  const a = paneAt(ki, p);
+  if (load<i64>(a, P_IDX) != p) {
+    store<i64>(a, p, P_IDX);
+    clear(a);
+  }
+  addEvent(a, ts, price, qty);
+  if (ts > load<i64>(k, K_MAX_TS)) store<i64>(k, ts, K_MAX_TS);
+  const firstOpen = firstJ * slide;
+  const has = load<i32>(k, K_HAS_NEXT) != 0;
+  if (!has || firstOpen < load<i64>(k, K_NEXT)) {
+    let s = firstOpen;
+    while (s + size <= wm) s += slide;
+    if (!has || s < load<i64>(k, K_NEXT)) {
+      store<i64>(k, s, K_NEXT);
+      store<i32>(k, 1, K_HAS_NEXT);
+    }
+  }
+  for (let j = firstJ; j <= lastJ; j++) {
+    const s = j * slide;
+    const e = s + size;
+    if (e + lateness <= wm) continue;
+    if (e <= wm) emit(LATE, key, s, e, window(ki, s));
+    else if (emitChanges) emit(UPDATE, key, s, e, window(ki, s));
+  }
+}
+
+function lateEvent(key: u32, ts: i64, price: i64, qty: i64): void {
+  lateTotal++;
+  store<u32>(late, key);
+  store<i64>(late, ts, 8);
+  store<i64>(late, price, 16);
+  store<i64>(late, qty, 24);
+  lateN = 1;
+}
+
+function countEvent(ki: i32, k: usize, key: u32, ts: i64, price: i64, qty: i64): void {
+  const base = store_ + <usize>ki * <usize>ring * 24;
+  let n = load<i32>(k, K_ROWS);
+  let head = load<i32>(k, K_ROW_HEAD);
+  if (n == ring) {
+    head = (head + 1) % ring; // the oldest row gives way
+    store<i32>(k, head, K_ROW_HEAD);
+    n--;
+  }
+  const at = base + <usize>((head + n) % ring) * 24;
+  store<i64>(at, ts);
+  store<i64>(at, price, 8);
+  store<i64>(at, qty, 16);
+  n++;
+  store<i32>(k, n, K_ROWS);
+  clear(scratch);
+  for (let i = 0; i < n; i++) {
+    const r = base + <usize>((head + i) % ring) * 24;
+    addEvent(scratch, load<i64>(r), load<i64>(r, 8), load<i64>(r, 16));
+  }
+  emit(COUNTED, key, load<i64>(base + <usize>head * 24), ts, scratch);
+}
+
+export function advanceWatermark(ts: i64): void {
+  resultN = 0;
+  lateN = 0;
+  if (ts > wm) advance(ts);
+}
+
+function advance(to: i64): void {
+  wm = to;
+  if (kind == COUNT) return;
+  // Nothing fires or goes unless the watermark crossed a pane boundary, or one shifted by the lateness.
+  const epochA = fdiv(to, pane);
+  const epochB = fdiv(to - lateness, pane);
+  if (epochA == lastEpochA && epochB == lastEpochB) return;
+  lastEpochA = epochA;
+  lastEpochB = epochB;
+  const n = indexCount(keyTable);
+  for (let ki = 0; ki < n; ki++) {
+    const k = keyAt(ki);
+    if (load<i32>(k, K_HAS_NEXT) == 0) continue;
+    const kmax = load<i64>(k, K_MAX_TS);
+    let next = load<i64>(k, K_NEXT);
+    while (next + size <= to && next <= kmax) {
+      const a = window(ki, next);
+      if (load<i64>(a, P_COUNT) > 0) emit(FINAL, load<u32>(k, K_KEY), next, next + size, a);
+      next += slide;
+    }
+    store<i64>(k, next, K_NEXT);
+    if (next > kmax) store<i32>(k, 0, K_HAS_NEXT);
+    for (let slot = 0; slot < ring; slot++) {
+      const a = store_ + (<usize>ki * <usize>ring + <usize>slot) * P_SIZE;
+      const p = load<i64>(a, P_IDX);
+      if (p == I64_MIN) continue;
+      if (fdiv(p * pane, slide) * slide + size + lateness <= to) store<i64>(a, I64_MIN, P_IDX);
+    }
+  }
+}
+
+// ---- state hash (as hashWindows in the reference) --------------------------------------------
+
+export function stateHash(): i64 {
+  let total = mix64(mix64(<u64>wm) ^ <u64>lateTotal);
+  const n = indexCount(keyTable);
+  for (let ki = 0; ki < n; ki++) {
+    const k = keyAt(ki);
+    let h = mix64(<u64>load<u32>(k, K_KEY) ^ 0x3141);
+    h = mix64(h ^ (load<i32>(k, K_HAS_NEXT) == 0 ? 0x7fff : <u64>load<i64>(k, K_NEXT)));
+    h = mix64(h ^ <u64>load<i64>(k, K_MAX_TS));
+    if (kind == COUNT) {
+      const base = store_ + <usize>ki * <usize>ring * 24;
+      const head = load<i32>(k, K_ROW_HEAD);
+      const rows = load<i32>(k, K_ROWS);
+      for (let i = 0; i < rows; i++) {
+        const r = base + <usize>((head + i) % ring) * 24;
+        h = mix64(mix64(mix64(h ^ <u64>load<i64>(r)) ^ <u64>load<i64>(r, 8)) ^ <u64>load<i64>(r, 16));
+      }
+    } else {
+      // Panes in pane order: find the smallest live index, then walk up.
+      let lowest: i64 = I64_MIN;
+      let count = 0;
+      for (let slot = 0; slot < ring; slot++) {
+        const p = load<i64>(store_ + (<usize>ki * <usize>ring + <usize>slot) * P_SIZE, P_IDX);
+        if (p == I64_MIN) continue;
+        if (count == 0 || p < lowest) lowest = p;
+        count++;
+      }
+      let seen = 0;
+      for (let p = lowest; seen < count; p++) {
+        const a = paneAt(ki, p);
+        if (load<i64>(a, P_IDX) != p) continue;
+        seen++;
+        h = mix64(h ^ <u64>p);
+        for (let f = P_COUNT; f <= P_PXQTY; f += 8) {
+          if (f == P_FIRST_TS || f == P_LAST_TS) continue;
+          h = mix64(h ^ <u64>load<i64>(a + <usize>f));
+        }
+      }
+    }
+    total += h;
+  }
+  return <i64>total;
+}
+
+// ---- batch entry point for benchmarks --------------------------------------------------------
+// An event is 32 bytes: key u32, pad u32, ts i64, price i64, qty i64. Returns the results emitted.
+
+export function eventBatch(events: usize, count: i32): i32 {
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    const e = events + (<usize>i << 5);
+    event(load<u32>(e), load<i64>(e, 8), load<i64>(e, 16), load<i64>(e, 24));
+    total += resultN;
+  }
+  return total;
+}
