@@ -7,6 +7,7 @@
 import { indexCount, indexOf, indexOrAdd, newIndexTable, mix64 } from './index-table';
 
 const TUMBLING: i32 = 1;
+const SESSION: i32 = 3;
 const COUNT: i32 = 4;
 const FINAL: u8 = 1;
 const UPDATE: u8 = 2;
@@ -38,6 +39,12 @@ const K_ROWS = 24; // i32: rows held
 const K_ROW_HEAD = 28; // i32: oldest row
 const K_SIZE: usize = 48;
 const RESULT_SIZE: usize = 112;
+// Session (128 bytes): start i64, end i64, fired i32, pad, then an aggregate laid out as a pane.
+const S_START = 0;
+const S_END = 8;
+const S_FIRED = 16;
+const S_AGG: usize = 24;
+const S_SIZE: usize = 128;
 
 let kind: i32 = 0;
 let size: i64 = 0;
@@ -90,6 +97,10 @@ export function init(windowKind: i32, windowSize: i64, windowSlide: i64, allowed
     if (size <= 0) return 1;
     pane = 1;
     ring = <i32>size;
+  } else if (kind == SESSION) {
+    if (size <= 0) return 1;
+    pane = 1;
+    ring = <i32>((lateness + delay) / size) + 6; // sessions a key can hold
   } else {
     if (size <= 0 || slide <= 0 || slide > size || (kind == TUMBLING && slide != size)) return 1;
     pane = gcd(size, slide);
@@ -97,12 +108,12 @@ export function init(windowKind: i32, windowSize: i64, windowSlide: i64, allowed
   }
   keyTable = newIndexTable(keyCapacity);
   keys = heap.alloc(<usize>keyCapacity * K_SIZE);
-  const per: usize = kind == COUNT ? <usize>ring * 24 : <usize>ring * P_SIZE;
+  const per: usize = kind == COUNT ? <usize>ring * 24 : kind == SESSION ? <usize>ring * S_SIZE : <usize>ring * P_SIZE;
   store_ = heap.alloc(<usize>keyCapacity * per);
-  if (kind != COUNT) {
+  if (kind != COUNT && kind != SESSION) {
     for (let i: usize = 0; i < <usize>keyCapacity * <usize>ring; i++) store<i64>(store_ + i * P_SIZE, I64_MIN, P_IDX);
   }
-  const perKey = kind == COUNT ? 1 : <i32>((size + lateness + delay) / slide) + 4;
+  const perKey = kind == COUNT ? 1 : kind == SESSION ? ring + 2 : <i32>((size + lateness + delay) / slide) + 4;
   resultCap = keyCapacity * perKey + 16;
   results = heap.alloc(<usize>resultCap * RESULT_SIZE);
   late = heap.alloc(32);
@@ -265,6 +276,10 @@ export function event(key: u32, ts: i64, price: i64, qty: i64): void {
   // their panes go before this event needs a slot).
   if (ts > maxTs) maxTs = ts;
   if (maxTs - delay > wm) advance(maxTs - delay);
+  if (kind == SESSION) {
+    sessionEvent(ki, key, ts, price, qty);
+    return;
+  }
   const lastJ = fdiv(ts, slide);
   const firstJ = fdiv(ts - size, slide) + 1;
   if (lastJ * slide + size + lateness <= wm) {
@@ -296,6 +311,49 @@ export function event(key: u32, ts: i64, price: i64, qty: i64): void {
     if (e <= wm) emit(LATE, key, s, e, window(ki, s));
     else if (emitChanges) emit(UPDATE, key, s, e, window(ki, s));
   }
+}
+
+@inline function sessionAt(ki: i32, i: i32): usize {
+  return store_ + (<usize>ki * <usize>ring + <usize>i) * S_SIZE;
+}
+
+function sessionEvent(ki: i32, key: u32, ts: i64, price: i64, qty: i64): void {
+  const k = keyAt(ki);
+  const n = load<i32>(k, K_ROWS);
+  let start = ts;
+  let end = ts + size;
+  let first = 0;
+  while (first < n && load<i64>(sessionAt(ki, first), S_END) <= start) first++;
+  let last = first;
+  while (last < n && load<i64>(sessionAt(ki, last), S_START) < end) {
+    const s = sessionAt(ki, last);
+    if (load<i64>(s, S_START) < start) start = load<i64>(s, S_START);
+    if (load<i64>(s, S_END) > end) end = load<i64>(s, S_END);
+    last++;
+  }
+  if (end + lateness <= wm || n - (last - first) + 1 > ring) {
+    lateEvent(key, ts, price, qty); // closed for good, or no room for another session
+    return;
+  }
+  clear(scratch);
+  for (let i = first; i < last; i++) mergeInto(scratch, sessionAt(ki, i) + S_AGG);
+  addEvent(scratch, ts, price, qty);
+  // Replace sessions [first, last) with the merged one.
+  const removed = last - first;
+  if (removed != 1) {
+    const from = sessionAt(ki, last);
+    const to = sessionAt(ki, first + 1);
+    memory.copy(to, from, <usize>(n - last) * S_SIZE);
+  }
+  const s = sessionAt(ki, first);
+  const closed = end <= wm;
+  store<i64>(s, start, S_START);
+  store<i64>(s, end, S_END);
+  store<i32>(s, closed ? 1 : 0, S_FIRED);
+  memory.copy(s + S_AGG, scratch, P_SIZE);
+  store<i32>(k, n - removed + 1, K_ROWS);
+  if (closed) emit(LATE, key, start, end, s + S_AGG);
+  else if (emitChanges) emit(UPDATE, key, start, end, s + S_AGG);
 }
 
 function lateEvent(key: u32, ts: i64, price: i64, qty: i64): void {
@@ -339,6 +397,27 @@ export function advanceWatermark(ts: i64): void {
 function advance(to: i64): void {
   wm = to;
   if (kind == COUNT) return;
+  if (kind == SESSION) {
+    const nk = indexCount(keyTable);
+    for (let ki = 0; ki < nk; ki++) {
+      const k = keyAt(ki);
+      const n = load<i32>(k, K_ROWS);
+      let kept = 0;
+      for (let i = 0; i < n; i++) {
+        const s = sessionAt(ki, i);
+        if (load<i32>(s, S_FIRED) == 0 && load<i64>(s, S_END) <= to) {
+          store<i32>(s, 1, S_FIRED);
+          emit(FINAL, load<u32>(k, K_KEY), load<i64>(s, S_START), load<i64>(s, S_END), s + S_AGG);
+        }
+        if (load<i64>(s, S_END) + lateness > to) {
+          if (kept != i) memory.copy(sessionAt(ki, kept), s, S_SIZE);
+          kept++;
+        }
+      }
+      store<i32>(k, kept, K_ROWS);
+    }
+    return;
+  }
   // Nothing fires or goes unless the watermark crossed a pane boundary, or one shifted by the lateness.
   const epochA = fdiv(to, pane);
   const epochB = fdiv(to - lateness, pane);
@@ -377,7 +456,17 @@ export function stateHash(): i64 {
     let h = mix64(<u64>load<u32>(k, K_KEY) ^ 0x3141);
     h = mix64(h ^ (load<i32>(k, K_HAS_NEXT) == 0 ? 0x7fff : <u64>load<i64>(k, K_NEXT)));
     h = mix64(h ^ <u64>load<i64>(k, K_MAX_TS));
-    if (kind == COUNT) {
+    if (kind == SESSION) {
+      const n = load<i32>(k, K_ROWS);
+      for (let i = 0; i < n; i++) {
+        const s = sessionAt(ki, i);
+        h = mix64(mix64(mix64(h ^ <u64>load<i64>(s, S_START)) ^ <u64>load<i64>(s, S_END)) ^ <u64>load<i32>(s, S_FIRED));
+        for (let f = P_COUNT; f <= P_PXQTY; f += 8) {
+          if (f == P_FIRST_TS || f == P_LAST_TS) continue;
+          h = mix64(h ^ <u64>load<i64>(s + S_AGG + <usize>f));
+        }
+      }
+    } else if (kind == COUNT) {
       const base = store_ + <usize>ki * <usize>ring * 24;
       const head = load<i32>(k, K_ROW_HEAD);
       const rows = load<i32>(k, K_ROWS);

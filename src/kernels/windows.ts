@@ -16,17 +16,21 @@
 //   updates it and emits it again (LATE). An event whose every window is past end + lateness is late:
 //   counted and written to the side output, never dropped silently.
 // - With emitChanges, every event also emits each open window it lands in (UPDATE).
+// - Session windows (gap g): an event opens [ts, ts + g); sessions that overlap merge (their panes
+//   in start order, then the event). A session is emitted FINAL when the watermark reaches its end
+//   and kept `lateness` longer; an event merging into a closed session re-emits it (LATE); an event
+//   whose merged session is past end + lateness is late. (Like Flink's merging windows.)
 // - Count windows (ROWS n): on every event, the aggregate of that key's last n events (COUNT).
 //
 // Thread-safety: an instance belongs to the worker that owns its keys' partitions.
 import { instantiateKernel } from '../runtime/kernel-module.js';
 
-export const WindowKind = { TUMBLING: 1, HOPPING: 2, COUNT: 4 } as const;
+export const WindowKind = { TUMBLING: 1, HOPPING: 2, SESSION: 3, COUNT: 4 } as const;
 export const Emit = { FINAL: 1, UPDATE: 2, LATE: 3, COUNT: 4 } as const;
 
 export interface WindowSpec {
   kind: number;
-  /** ns for time windows; events for COUNT. */
+  /** ns for time windows; the gap for SESSION; events for COUNT. */
   size: bigint;
   /** ns; equal to size for TUMBLING. */
   slide: bigint;
@@ -160,6 +164,15 @@ interface KeyState {
   maxTs: bigint;
   /** COUNT windows: the last n events. */
   rows: { ts: bigint; price: bigint; qty: bigint }[];
+  /** SESSION windows, in start order. */
+  sessions: Session[];
+}
+
+interface Session {
+  start: bigint;
+  end: bigint;
+  fired: boolean;
+  agg: Agg;
 }
 
 /** The TypeScript reference. */
@@ -169,16 +182,21 @@ export class WindowsReference implements Windows {
   private wm = I64_MIN;
   private maxTs = I64_MIN;
   private epochs: [bigint, bigint] = [I64_MIN, I64_MIN];
+  /** Sessions a key can hold: those retained span at most lateness + delay, each at least a gap. */
+  private readonly maxSessions: number;
   private late = 0;
   private out: WindowResult[] = [];
   private lateOut: LateEvent[] = [];
 
   constructor(private readonly spec: WindowSpec, private readonly maxKeys: number) {
-    if (spec.kind !== WindowKind.COUNT) {
+    if (spec.kind === WindowKind.SESSION) {
+      if (spec.size <= 0n) throw new RangeError('windows: a session window needs a gap > 0');
+    } else if (spec.kind !== WindowKind.COUNT) {
       if (spec.size <= 0n || spec.slide <= 0n || spec.slide > spec.size) throw new RangeError('windows: need 0 < slide <= size');
       if (spec.kind === WindowKind.TUMBLING && spec.slide !== spec.size) throw new RangeError('windows: a tumbling window slides by its size');
     } else if (spec.size <= 0n) throw new RangeError('windows: a count window needs size > 0');
-    this.pane = spec.kind === WindowKind.COUNT ? 1n : gcd(spec.size, spec.slide);
+    this.pane = spec.kind === WindowKind.COUNT || spec.kind === WindowKind.SESSION ? 1n : gcd(spec.size, spec.slide);
+    this.maxSessions = spec.kind === WindowKind.SESSION ? Number((spec.lateness + spec.delay) / spec.size) + 6 : 0;
   }
 
   results(): WindowResult[] {
@@ -198,7 +216,7 @@ export class WindowsReference implements Windows {
     let k = this.keys.get(key);
     if (!k) {
       if (this.keys.size >= this.maxKeys) return null;
-      k = { key, panes: new Map(), nextFire: null, maxTs: I64_MIN, rows: [] };
+      k = { key, panes: new Map(), nextFire: null, maxTs: I64_MIN, rows: [], sessions: [] };
       this.keys.set(key, k);
     }
     return k;
@@ -221,6 +239,7 @@ export class WindowsReference implements Windows {
     // The watermark moves first: windows this event closes are emitted before its own updates.
     if (ts > this.maxTs) this.maxTs = ts;
     if (this.maxTs - delay > this.wm) this.advance(this.maxTs - delay);
+    if (this.spec.kind === WindowKind.SESSION) return this.sessionEvent(k, ts, price, qty);
     // Windows [s, s + size) with s = j * slide containing ts: j from firstJ to lastJ.
     const lastJ = fdiv(ts, slide);
     const firstJ = fdiv(ts - size, slide) + 1n;
@@ -244,6 +263,30 @@ export class WindowsReference implements Windows {
       if (e <= this.wm) this.out.push(result(Emit.LATE, key, s, e, this.window(k, s)));
       else if (this.spec.emitChanges) this.out.push(result(Emit.UPDATE, key, s, e, this.window(k, s)));
     }
+  }
+
+  private sessionEvent(k: KeyState, ts: bigint, price: bigint, qty: bigint): void {
+    const gap = this.spec.size;
+    let start = ts;
+    let end = ts + gap;
+    let first = 0;
+    while (first < k.sessions.length && k.sessions[first]!.end <= start) first++;
+    let last = first;
+    while (last < k.sessions.length && k.sessions[last]!.start < end) {
+      const s = k.sessions[last]!;
+      if (s.start < start) start = s.start;
+      if (s.end > end) end = s.end;
+      last++;
+    }
+    if (end + this.spec.lateness <= this.wm) return this.lateEvent(k.key, ts, price, qty);
+    if (k.sessions.length - (last - first) + 1 > this.maxSessions) return this.lateEvent(k.key, ts, price, qty); // no room
+    const agg = emptyAgg();
+    for (let i = first; i < last; i++) merge(agg, k.sessions[i]!.agg);
+    add(agg, ts, price, qty);
+    const closed = end <= this.wm;
+    k.sessions.splice(first, last - first, { start, end, fired: closed, agg });
+    if (closed) this.out.push(result(Emit.LATE, k.key, start, end, agg));
+    else if (this.spec.emitChanges) this.out.push(result(Emit.UPDATE, k.key, start, end, agg));
   }
 
   private lateEvent(key: number, ts: bigint, price: bigint, qty: bigint): void {
@@ -278,6 +321,18 @@ export class WindowsReference implements Windows {
     this.wm = to;
     if (this.spec.kind === WindowKind.COUNT) return;
     const { size, slide, lateness } = this.spec;
+    if (this.spec.kind === WindowKind.SESSION) {
+      for (const k of this.keys.values()) {
+        for (const s of k.sessions) {
+          if (!s.fired && s.end <= to) {
+            s.fired = true;
+            this.out.push(result(Emit.FINAL, k.key, s.start, s.end, s.agg));
+          }
+        }
+        k.sessions = k.sessions.filter((s) => s.end + lateness > to);
+      }
+      return;
+    }
     // Window ends and pane expiries fall on pane boundaries (the latter shifted by the lateness):
     // unless the watermark crossed one, nothing can fire or go.
     const epochs: [bigint, bigint] = [fdiv(to, this.pane), fdiv(to - lateness, this.pane)];
@@ -302,7 +357,7 @@ export class WindowsReference implements Windows {
   stateHash(): bigint {
     return hashWindows(this.wm, this.late, [...this.keys.values()].map((k) => ({
       key: k.key, nextFire: k.nextFire, maxTs: k.maxTs,
-      panes: [...k.panes.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)), rows: k.rows,
+      panes: [...k.panes.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)), rows: k.rows, sessions: k.sessions,
     })));
   }
 }
@@ -319,7 +374,7 @@ function mix(k: bigint): bigint {
 const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 
 /** Order-independent over keys; panes in pane order; rows in arrival order. */
-export function hashWindows(wm: bigint, late: number, keys: { key: number; nextFire: bigint | null; maxTs: bigint; panes: [bigint, Agg][]; rows: { ts: bigint; price: bigint; qty: bigint }[] }[]): bigint {
+export function hashWindows(wm: bigint, late: number, keys: { key: number; nextFire: bigint | null; maxTs: bigint; panes: [bigint, Agg][]; rows: { ts: bigint; price: bigint; qty: bigint }[]; sessions: Session[] }[]): bigint {
   let total = mix(mix(u64(wm)) ^ BigInt(late));
   for (const k of keys) {
     let h = mix(BigInt(k.key) ^ 0x3141n);
@@ -330,6 +385,11 @@ export function hashWindows(wm: bigint, late: number, keys: { key: number; nextF
       for (const v of [a.count, a.sum, a.min, a.max, a.first, a.last, a.sumQty, a.sumPxQty]) h = mix(h ^ u64(v));
     }
     for (const r of k.rows) h = mix(mix(mix(h ^ u64(r.ts)) ^ u64(r.price)) ^ u64(r.qty));
+    for (const s of k.sessions) {
+      h = mix(mix(mix(h ^ u64(s.start)) ^ u64(s.end)) ^ (s.fired ? 1n : 0n));
+      const a = s.agg;
+      for (const v of [a.count, a.sum, a.min, a.max, a.first, a.last, a.sumQty, a.sumPxQty]) h = mix(h ^ u64(v));
+    }
     total = (total + h) & M64;
   }
   return BigInt.asIntN(64, total);

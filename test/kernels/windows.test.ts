@@ -75,6 +75,28 @@ export function windowSuite(make: (spec: WindowSpec, keys?: number) => Windows):
     ]);
   });
 
+  test('session windows: close a gap after the last event; an event that bridges two sessions merges them', () => {
+    // A closed session that a late event stretches past the watermark opens again (UPDATE, then FINAL).
+    const w = make({ kind: WindowKind.SESSION, size: 10n, slide: 0n, lateness: 5n, delay: 100n, emitChanges: true });
+    // [1,11) and [18,28); then ts 9 opens [9,19), which overlaps both: one session [1,28) of 3 events.
+    expect(run(w, [[1, 1n, 10n, 1n], [1, 18n, 20n, 1n], [1, 9n, 30n, 1n]])).toEqual([
+      'UPDATE k1 [1,11) n1 sum10 min10 max10 first10 last10 qty1 vwap10 avg10 sd0.000000000',
+      'UPDATE k1 [18,28) n1 sum20 min20 max20 first20 last20 qty1 vwap20 avg20 sd0.000000000',
+      'UPDATE k1 [1,28) n3 sum60 min10 max30 first10 last20 qty3 vwap20 avg20 sd8.164965809',
+    ]);
+    w.advanceWatermark(28n);
+    expect(w.results().map(brief)).toEqual(['FINAL k1 [1,28) n3 sum60 min10 max30 first10 last20 qty3 vwap20 avg20 sd8.164965809']);
+    // Within the lateness (until 33) ts 25 merges into the closed session and stretches it to 35, past
+    // the watermark: the session is open again ({10, 20, 30, 40}: sd sqrt(125) = 11.180339887).
+    expect(run(w, [[1, 25n, 40n, 1n]])).toEqual(['UPDATE k1 [1,35) n4 sum100 min10 max40 first10 last40 qty4 vwap25 avg25 sd11.180339887']);
+    w.advanceWatermark(40n);
+    expect(w.results().map(brief)).toEqual(['FINAL k1 [1,35) n4 sum100 min10 max40 first10 last40 qty4 vwap25 avg25 sd11.180339887']);
+    // At 40 the session is past 35 + 5: an event that would have joined it is late.
+    expect(run(w, [[1, 20n, 1n, 1n]])).toEqual([]);
+    expect(w.lateEvents()).toEqual([{ key: 1, ts: 20n, price: 1n, qty: 1n }]);
+    expect(w.lateCount()).toBe(1);
+  });
+
   test('count windows: the last n events of a key (the 20-period moving average, with n = 3)', () => {
     // {10, 20, 30}: variance 200/3, sd 8.164965809; VWAP of 20x1, 30x1, 40x3 = 170 / 5 = 34.
     const w = make({ kind: WindowKind.COUNT, size: 3n, slide: 1n, lateness: 0n, delay: 0n, emitChanges: false });
@@ -98,6 +120,8 @@ const specs: [string, WindowSpec][] = [
   ['hopping 1000/250, EMIT CHANGES, lateness 100', { kind: WindowKind.HOPPING, size: 1000n, slide: 250n, lateness: 100n, delay: 50n, emitChanges: true }],
   ['hopping 900/600 (panes of 300)', { kind: WindowKind.HOPPING, size: 900n, slide: 600n, lateness: 0n, delay: 0n, emitChanges: false }],
   ['count 20', { kind: WindowKind.COUNT, size: 20n, slide: 1n, lateness: 0n, delay: 0n, emitChanges: false }],
+  ['session gap 60, lateness 200, delay 100', { kind: WindowKind.SESSION, size: 60n, slide: 0n, lateness: 200n, delay: 100n, emitChanges: false }],
+  ['session gap 15, EMIT CHANGES', { kind: WindowKind.SESSION, size: 15n, slide: 0n, lateness: 30n, delay: 10n, emitChanges: true }],
 ];
 
 describe.each(specs)('differential, %s', (_, spec) => {
