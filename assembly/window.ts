@@ -513,3 +513,8 @@ export function eventBatch(events: usize, count: i32): i32 {
   }
   return total;
 }
+
+/** Reserves `bytes` of the kernel's heap for an event stream larger than the host region. */
+export function reserve(bytes: usize): usize {
+  return heap.alloc(bytes);
+}

@@ -10,6 +10,7 @@ import { BOOK_COMMAND_BYTES, type BookCommand, OrderBooksReference, OrderBooksWa
 import { OrderBook as NodeOrderBook, Side as NodeSide } from 'nodejs-order-book';
 import { monotonicNs } from '../src/runtime/clock.js';
 import { exchangeCoreMix } from './book-stream.js';
+import { type WindowSpec, WindowKind, WindowsReference, WindowsWasm } from '../src/kernels/windows.js';
 import { latencyHistogram, percentiles } from '../src/metrics/histogram.js';
 import { saveRecord } from './report.js';
 import type { BenchRunOptions } from './index.js';
@@ -105,6 +106,43 @@ function runNodeOrderBook(ob: NodeOrderBook, c: BookCommand): void {
   else ob.modify(String(c.orderId), { price: Number(c.price / 10_000n), size: Number(c.quantity) });
 }
 
+interface WindowEvent {
+  key: number;
+  ts: bigint;
+  price: bigint;
+  qty: bigint;
+}
+
+/** Quotes of 8 symbols every 10 µs of event time, 2% up to 5 ms out of order. */
+function windowEvents(n: number): WindowEvent[] {
+  let s = 7;
+  const next = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+  return Array.from({ length: n }, (_, i) => {
+    const ts = 1_000_000_000_000n + BigInt(i) * 10_000n - (next() % 50 === 0 ? BigInt(next() % 5_000_000) : 0n);
+    return { key: 1 + (i % 8), ts, price: BigInt(100_000_000 + (next() % 100_000)), qty: BigInt(1 + (next() % 500)) };
+  });
+}
+
+function windowThroughput(spec: WindowSpec, events: readonly WindowEvent[]): Throughput {
+  const w = new WindowsWasm(spec, 64);
+  const at = w.exports.reserve(events.length * 32);
+  const view = new DataView(w.memory.buffer);
+  events.forEach((e, i) => {
+    view.setUint32(at + i * 32, e.key, true);
+    view.setBigInt64(at + i * 32 + 8, e.ts, true);
+    view.setBigInt64(at + i * 32 + 16, e.price, true);
+    view.setBigInt64(at + i * 32 + 24, e.qty, true);
+  });
+  return timeStream(events.length, (from, to) => {
+    w.exports.eventBatch(at + from * 32, to - from);
+  });
+}
+
 /** The book at an open-loop rate: operation i is due at t0 + i / rate; latency is from then to done. */
 function bookLatency(stream: readonly BookCommand[], rate: number): ReturnType<typeof percentiles> {
   const { book, at } = bookWasm(stream);
@@ -193,6 +231,22 @@ export async function runKernelsBench(opts: BenchRunOptions = {}): Promise<Recor
   });
   const lat = bookLatency(stream, 1_000_000);
 
+  // Windows: 1 s tumbling, 60 s hopping by 1 s (60 windows per event: where copying each event into
+  // every window collapses), 30 s sessions, 20-event count windows; EMIT CHANGES on and off.
+  const S = 1_000_000_000n;
+  const events = windowEvents(quick ? 200_000 : 1_000_000);
+  const spec = (kind: number, size: bigint, slide: bigint, emitChanges = false): WindowSpec => ({ kind, size, slide, lateness: 2n * S, delay: 10_000_000n, emitChanges });
+  const winT = windowThroughput(spec(WindowKind.TUMBLING, S, S), events);
+  const winTC = windowThroughput(spec(WindowKind.TUMBLING, S, S, true), events);
+  const winH = windowThroughput(spec(WindowKind.HOPPING, 60n * S, S), events);
+  const winHC = windowThroughput(spec(WindowKind.HOPPING, 60n * S, S, true), events.slice(0, quick ? 20_000 : 100_000));
+  const winS = windowThroughput(spec(WindowKind.SESSION, 30n * S, 0n), events);
+  const winC = windowThroughput(spec(WindowKind.COUNT, 20n, 1n), events);
+  const refW = new WindowsReference(spec(WindowKind.TUMBLING, S, S), 64);
+  const winR = timeStream(Math.min(events.length, quick ? 50_000 : 200_000), (from, to) => {
+    for (let i = from; i < to; i++) refW.event(events[i]!.key, events[i]!.ts, events[i]!.price, events[i]!.qty);
+  });
+
   const perOp = new Map<string, { p50: number; p99: number; opsPerS: number }>();
   for (const task of bench.tasks) {
     const result = task.result as { latency?: { samples?: number[] }; error?: Error };
@@ -206,6 +260,13 @@ export async function runKernelsBench(opts: BenchRunOptions = {}): Promise<Recor
     const r = perOp.get(name)!;
     return `| ${name} | ${r.p50} | ${r.p99} | ${Math.round(r.opsPerS).toLocaleString('en-US')} |`;
   };
+  perOp.set('windows: tumbling 1 s (Wasm)', winT);
+  perOp.set('windows: tumbling 1 s, EMIT CHANGES', winTC);
+  perOp.set('windows: hopping 60 s / 1 s', winH);
+  perOp.set('windows: hopping 60 s / 1 s, EMIT CHANGES', winHC);
+  perOp.set('windows: session, 30 s gap', winS);
+  perOp.set('windows: count, last 20 events', winC);
+  perOp.set('windows: tumbling 1 s, TypeScript reference', winR);
   perOp.set('book: Wasm (batch), exchange-core mix', bookW);
   perOp.set('book: TypeScript reference', bookR);
   perOp.set('book: nodejs-order-book', bookN);
@@ -213,7 +274,9 @@ export async function runKernelsBench(opts: BenchRunOptions = {}): Promise<Recor
   const table = [
     '| kernel | ns/op p50 | p99 | ops/s |',
     '|---|---:|---:|---:|',
-    ...[...bench.tasks.map((t) => t.name), 'book: Wasm (batch), exchange-core mix', 'book: TypeScript reference', 'book: nodejs-order-book'].map((n) => row(n)),
+    ...[...bench.tasks.map((t) => t.name), 'windows: tumbling 1 s (Wasm)', 'windows: tumbling 1 s, EMIT CHANGES', 'windows: hopping 60 s / 1 s',
+      'windows: hopping 60 s / 1 s, EMIT CHANGES', 'windows: session, 30 s gap', 'windows: count, last 20 events', 'windows: tumbling 1 s, TypeScript reference',
+      'book: Wasm (batch), exchange-core mix', 'book: TypeScript reference', 'book: nodejs-order-book'].map((n) => row(n)),
     '',
     '| book at 1 M operations/s, open loop | p50 µs | p99 µs | p99.99 µs | max µs |',
     '|---|---:|---:|---:|---:|',
@@ -225,6 +288,13 @@ export async function runKernelsBench(opts: BenchRunOptions = {}): Promise<Recor
     lots_ratio_vs_ts_reference: Math.round((ops('lots: Wasm (batch)') / ops('lots: TypeScript reference')) * 10) / 10,
     risk_checks_per_s: Math.round(ops('risk: Wasm (batch)')),
     risk_ratio_vs_ts_reference: Math.round((ops('risk: Wasm (batch)') / ops('risk: TypeScript reference')) * 10) / 10,
+    window_events_per_s: Math.round(winT.opsPerS),
+    window_hopping_events_per_s: Math.round(winH.opsPerS),
+    window_session_events_per_s: Math.round(winS.opsPerS),
+    window_count_events_per_s: Math.round(winC.opsPerS),
+    window_ratio_vs_ts_reference: Math.round((winT.opsPerS / winR.opsPerS) * 10) / 10,
+    emit_changes_slowdown_tumbling: Math.round((winT.opsPerS / winTC.opsPerS) * 100) / 100,
+    emit_changes_slowdown_hopping: Math.round((winH.opsPerS / winHC.opsPerS) * 10) / 10,
     book_ops_per_s: Math.round(bookW.opsPerS),
     book_ratio_vs_nodejs_order_book: Math.round((bookW.opsPerS / bookN.opsPerS) * 10) / 10,
     book_ratio_vs_ts_reference: Math.round((bookW.opsPerS / bookR.opsPerS) * 10) / 10,
@@ -238,7 +308,7 @@ export async function runKernelsBench(opts: BenchRunOptions = {}): Promise<Recor
     'between risk iterations, untimed, every pending quantity is released so checks keep meeting open limits',
     `book on exchange-core's mix (${stream.length.toLocaleString('en-US')} operations: 9% GTC, 3% IOC, 6-7% cancel, 80% price moves, ~1,000 resting orders): ${summary.book_ratio_vs_nodejs_order_book}x nodejs-order-book, ${summary.book_ratio_vs_ts_reference}x the reference (ops/s over the whole stream)`,
     'book latency: from each operation\'s planned time to its completion, one kernel call per operation; the first fifth warms up',
-    'not measured yet: windows (their kernel is still to come)',
+    `windows: ${summary.window_ratio_vs_ts_reference}x the reference (tumbling); EMIT CHANGES costs ${summary.emit_changes_slowdown_tumbling}x on tumbling windows and ${summary.emit_changes_slowdown_hopping}x on 60 s / 1 s hopping windows (each event re-emits 60 windows, each merged from its 60 panes)`,
   ];
   log(table);
   for (const n of notes) log(n);

@@ -96,7 +96,8 @@ describe('tickwave bench', () => {
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.out.at(-1)!) as Record<string, number>;
     for (const key of ['lots_fills_per_s', 'lots_ratio_vs_ts_reference', 'risk_checks_per_s', 'risk_ratio_vs_ts_reference', 'book_ops_per_s',
-      'book_ratio_vs_nodejs_order_book', 'book_ratio_vs_ts_reference', 'book_p99_us_at_1m']) {
+      'book_ratio_vs_nodejs_order_book', 'book_ratio_vs_ts_reference', 'book_p99_us_at_1m', 'window_events_per_s', 'window_hopping_events_per_s',
+      'window_ratio_vs_ts_reference', 'emit_changes_slowdown_tumbling']) {
       expect(summary[key], key).toBeGreaterThan(0);
     }
   });

@@ -407,6 +407,7 @@ interface WindowExports {
   lateCount(): number;
   stateHash(): bigint;
   eventBatch(events: number, count: number): number;
+  reserve(bytes: number): number;
 }
 
 /** The Wasm kernel behind the shared interface. */
