@@ -57,7 +57,8 @@ const E_SYMBOL = 32; // u32
 const E_NEXT = 36; // i32
 const E_ACCOUNT = 40; // u32
 const E_LAST_PRICE = 48; // i64: price of the last accepted order, valued when there is no mark
-const E_SIZE: usize = 56;
+const E_MARK = 56; // i32: the symbol's slot in the mark table once it has one (-1 until then)
+const E_SIZE: usize = 64;
 
 let accounts: usize = 0;
 let accountTable: usize = 0;
@@ -118,6 +119,7 @@ function entryOf(account: u32, accountIndex: i32, symbol: u32): i32 {
   store<i64>(e, 0, E_PENDING_SELL);
   store<i64>(e, -1, E_CAP);
   store<i64>(e, 0, E_LAST_PRICE);
+  store<i32>(e, indexOf(symbolTable, <u64>symbol), E_MARK);
   store<u32>(e, symbol, E_SYMBOL);
   store<u32>(e, account, E_ACCOUNT);
   const a = accountAt(accountIndex);
@@ -235,7 +237,13 @@ export function check(account: u32, symbol: u32, side: u32, qty: i64, price: i64
   while (i >= 0) {
     const e = entryAt(i);
     const s = load<u32>(e, E_SYMBOL);
-    let m = markOf(s);
+    // The mark's slot is looked up once it exists, then read directly (no hashing per entry).
+    let slot = load<i32>(e, E_MARK);
+    if (slot < 0) {
+      slot = indexOf(symbolTable, <u64>s);
+      store<i32>(e, slot, E_MARK);
+    }
+    let m: i64 = slot < 0 ? 0 : load<i64>(marks + (<usize>slot << 3));
     if (m <= 0) m = s == symbol ? px : load<i64>(e, E_LAST_PRICE);
     gross += (abs64(load<i64>(e, E_POS)) + load<i64>(e, E_PENDING_BUY) + load<i64>(e, E_PENDING_SELL)) * m;
     i = load<i32>(e, E_NEXT);
@@ -252,7 +260,7 @@ export function check(account: u32, symbol: u32, side: u32, qty: i64, price: i64
     const bp = q * 10000 + (r * 10000) / equity;
     if (bp > leverage || (bp == leverage && (r * 10000) % equity != 0)) return reject(LEVERAGE, leverage, bp);
   }
-  const e = entryOf(account, ai, symbol);
+  const e = ei >= 0 ? ei : entryOf(account, ai, symbol);
   if (e < 0) return reject(RISK_CAPACITY, 0, 0);
   const ep = entryAt(e);
   store<i64>(ep, px, E_LAST_PRICE);

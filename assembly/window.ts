@@ -67,8 +67,10 @@ let resultN: i32 = 0;
 let late: usize = 0;
 let lateN: i32 = 0;
 let scratch: usize = 0; // a pane to merge a window into
-let lastEpochA: i64 = I64_MIN;
-let lastEpochB: i64 = I64_MIN;
+// The watermark values at which the next pane boundary (or one shifted by the lateness) is crossed:
+// below both, an advance can neither fire a window nor expire a pane.
+let nextBoundaryA: i64 = I64_MIN;
+let nextBoundaryB: i64 = I64_MIN;
 
 function gcd(a: i64, b: i64): i64 {
   while (b != 0) {
@@ -280,13 +282,14 @@ export function event(key: u32, ts: i64, price: i64, qty: i64): void {
     sessionEvent(ki, key, ts, price, qty);
     return;
   }
+  // A tumbling window is its own pane: one division places the event.
   const lastJ = fdiv(ts, slide);
-  const firstJ = fdiv(ts - size, slide) + 1;
+  const firstJ = kind == TUMBLING ? lastJ : fdiv(ts - size, slide) + 1;
   if (lastJ * slide + size + lateness <= wm) {
     lateEvent(key, ts, price, qty);
     return;
   }
-  const p = fdiv(ts, pane);
+  const p = kind == TUMBLING ? lastJ : fdiv(ts, pane);
   const a = paneAt(ki, p);
   if (load<i64>(a, P_IDX) != p) {
     store<i64>(a, p, P_IDX);
@@ -419,11 +422,9 @@ function advance(to: i64): void {
     return;
   }
   // Nothing fires or goes unless the watermark crossed a pane boundary, or one shifted by the lateness.
-  const epochA = fdiv(to, pane);
-  const epochB = fdiv(to - lateness, pane);
-  if (epochA == lastEpochA && epochB == lastEpochB) return;
-  lastEpochA = epochA;
-  lastEpochB = epochB;
+  if (to < nextBoundaryA && to < nextBoundaryB) return;
+  nextBoundaryA = (fdiv(to, pane) + 1) * pane;
+  nextBoundaryB = (fdiv(to - lateness, pane) + 1) * pane + lateness;
   const n = indexCount(keyTable);
   for (let ki = 0; ki < n; ki++) {
     const k = keyAt(ki);
