@@ -7,6 +7,7 @@
 //
 // Memory: fixed pools carved once by init() from the stub runtime's bump heap; nothing is freed
 // back to it (lots are recycled through a free list). One instance per memory.
+import { indexCount, indexOf, indexOrAdd, mix64, newIndexTable } from './index-table';
 
 // Error codes (lastError()), shared with the reference.
 export const OK: i32 = 0;
@@ -41,8 +42,7 @@ const C_SIZE: usize = 32;
 let positions: usize = 0;
 let positionCount: i32 = 0;
 let maxPositions: i32 = 0;
-let table: usize = 0; // open addressing: key u64, index+1 i32, pad
-let tableMask: u32 = 0;
+let table: usize = 0; // (account, symbol) -> position index
 let lots: usize = 0;
 let maxLots: i32 = 0;
 let lotsUsed: i32 = 0;
@@ -55,12 +55,8 @@ let error: i32 = OK;
 export function init(positionCapacity: i32, lotCapacity: i32): void {
   maxPositions = positionCapacity;
   maxLots = lotCapacity;
-  let cap: u32 = 16;
-  while (cap < <u32>positionCapacity * 2) cap <<= 1;
-  tableMask = cap - 1;
   positions = heap.alloc(<usize>positionCapacity * P_SIZE);
-  table = heap.alloc(<usize>cap * 16);
-  memory.fill(table, 0, <usize>cap * 16);
+  table = newIndexTable(positionCapacity);
   lots = heap.alloc(<usize>lotCapacity * L_SIZE);
   closed = heap.alloc(<usize>lotCapacity * C_SIZE);
   positionCount = 0;
@@ -83,15 +79,6 @@ export function closedLots(): usize {
   return (<u64>account << 32) | <u64>symbol;
 }
 
-@inline function mix(k: u64): u64 {
-  k ^= k >> 33;
-  k *= 0xff51afd7ed558ccd;
-  k ^= k >> 33;
-  k *= 0xc4ceb9fe1a85ec53;
-  k ^= k >> 33;
-  return k;
-}
-
 /** Position address, or 0 when absent (and `create` is false or there is no room). */
 function find(account: u32, symbol: u32, create: bool): usize {
   if (positions == 0) {
@@ -99,35 +86,29 @@ function find(account: u32, symbol: u32, create: bool): usize {
     return 0;
   }
   const key = keyOf(account, symbol);
-  let slot = <u32>mix(key) & tableMask;
-  for (;;) {
-    const at = table + (<usize>slot << 4);
-    const idx = load<i32>(at, 8);
-    if (idx == 0) {
-      if (!create) return 0;
-      if (positionCount >= maxPositions) {
-        error = NO_POSITION_ROOM;
-        return 0;
-      }
-      const p = positions + <usize>positionCount * P_SIZE;
-      store<i64>(p, 0, P_QTY);
-      store<i64>(p, 0, P_COST);
-      store<i64>(p, 0, P_REALIZED);
-      store<i32>(p, -1, P_HEAD);
-      store<i32>(p, -1, P_TAIL);
-      store<i32>(p, 0, P_LOTS);
-      store<u32>(p, account, P_ACCOUNT);
-      store<u32>(p, symbol, P_SYMBOL);
-      positionCount++;
-      store<u64>(at, key);
-      store<i32>(at, positionCount, 8);
-      return p;
-    }
-    if (load<u64>(at) == key) return positions + <usize>(idx - 1) * P_SIZE;
-    slot = (slot + 1) & tableMask;
+  if (!create) {
+    const i = indexOf(table, key);
+    return i < 0 ? 0 : positions + <usize>i * P_SIZE;
   }
-  // The table has twice as many slots as positions: a probe always meets an empty one.
-  return unreachable();
+  const before = indexCount(table);
+  const i = indexOrAdd(table, key);
+  if (i < 0) {
+    error = NO_POSITION_ROOM;
+    return 0;
+  }
+  const p = positions + <usize>i * P_SIZE;
+  if (i == before) {
+    store<i64>(p, 0, P_QTY);
+    store<i64>(p, 0, P_COST);
+    store<i64>(p, 0, P_REALIZED);
+    store<i32>(p, -1, P_HEAD);
+    store<i32>(p, -1, P_TAIL);
+    store<i32>(p, 0, P_LOTS);
+    store<u32>(p, account, P_ACCOUNT);
+    store<u32>(p, symbol, P_SYMBOL);
+    positionCount++;
+  }
+  return p;
 }
 
 @inline function lotAt(i: i32): usize {
@@ -269,15 +250,15 @@ export function stateHash(): i64 {
   let total: u64 = 0;
   for (let i = 0; i < positionCount; i++) {
     const p = positions + <usize>i * P_SIZE;
-    let h = mix(keyOf(load<u32>(p, P_ACCOUNT), load<u32>(p, P_SYMBOL)));
-    h = mix(h ^ <u64>load<i64>(p, P_QTY));
-    h = mix(h ^ <u64>load<i64>(p, P_COST));
-    h = mix(h ^ <u64>load<i64>(p, P_REALIZED));
+    let h = mix64(keyOf(load<u32>(p, P_ACCOUNT), load<u32>(p, P_SYMBOL)));
+    h = mix64(h ^ <u64>load<i64>(p, P_QTY));
+    h = mix64(h ^ <u64>load<i64>(p, P_COST));
+    h = mix64(h ^ <u64>load<i64>(p, P_REALIZED));
     let lot = load<i32>(p, P_HEAD);
     while (lot >= 0) {
       const l = lotAt(lot);
-      h = mix(h ^ <u64>load<i64>(l, L_QTY));
-      h = mix(h ^ <u64>load<i64>(l, L_PRICE));
+      h = mix64(h ^ <u64>load<i64>(l, L_QTY));
+      h = mix64(h ^ <u64>load<i64>(l, L_PRICE));
       lot = load<i32>(l, L_NEXT);
     }
     total += h;

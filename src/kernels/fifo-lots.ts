@@ -14,6 +14,7 @@
 // - prices are wire ticks (PRICE_SCALE 1e6) and money is ticks x quantity: exact integers.
 //
 // Thread-safety: an instance belongs to the worker that owns its partitions.
+import { M64, mix64, u64 } from './state-hash.js';
 import { instantiateKernel } from '../runtime/kernel-module.js';
 
 export const LotsError = {
@@ -57,16 +58,6 @@ export interface FifoLots {
   stateHash(): bigint;
 }
 
-const M64 = (1n << 64n) - 1n;
-function mix(k: bigint): bigint {
-  k ^= k >> 33n;
-  k = (k * 0xff51afd7ed558ccdn) & M64;
-  k ^= k >> 33n;
-  k = (k * 0xc4ceb9fe1a85ec53n) & M64;
-  k ^= k >> 33n;
-  return k;
-}
-const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 
 interface RefPosition {
   account: number;
@@ -164,13 +155,13 @@ export class FifoLotsReference implements FifoLots {
   stateHash(): bigint {
     let total = 0n;
     for (const p of this.positions.values()) {
-      let h = mix(FifoLotsReference.key(p.account, p.symbol));
-      h = mix(h ^ u64(p.quantity));
-      h = mix(h ^ u64(p.cost));
-      h = mix(h ^ u64(p.realized));
+      let h = mix64(FifoLotsReference.key(p.account, p.symbol));
+      h = mix64(h ^ u64(p.quantity));
+      h = mix64(h ^ u64(p.cost));
+      h = mix64(h ^ u64(p.realized));
       for (const lot of p.lots) {
-        h = mix(h ^ u64(lot.quantity));
-        h = mix(h ^ u64(lot.price));
+        h = mix64(h ^ u64(lot.quantity));
+        h = mix64(h ^ u64(lot.price));
       }
       total = (total + h) & M64;
     }

@@ -21,6 +21,7 @@
 //   exec id and the order's own sequence number from 1.
 //
 // Thread-safety: an instance belongs to the worker that owns its symbols' partitions.
+import { M64, mix64, u64 } from './state-hash.js';
 import { ExecStatus, OrderType, RejectReason, SelfTradePrevention, Side, TimeInForce } from '../wire/generated/index.js';
 import { instantiateKernel } from '../runtime/kernel-module.js';
 
@@ -102,16 +103,6 @@ interface RefBook {
   lastTrade: bigint;
 }
 
-const M64 = (1n << 64n) - 1n;
-export function mix64(k: bigint): bigint {
-  k ^= k >> 33n;
-  k = (k * 0xff51afd7ed558ccdn) & M64;
-  k ^= k >> 33n;
-  k = (k * 0xc4ceb9fe1a85ec53n) & M64;
-  k ^= k >> 33n;
-  return k;
-}
-const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 
 /** The TypeScript reference. */
 export class OrderBooksReference implements OrderBooks {

@@ -3,6 +3,7 @@
 // interface. Reasons are the wire schema's RejectReason values.
 //
 // Thread-safety: an instance belongs to the worker that owns its accounts' partitions.
+import { M64, mix64, u64 } from './state-hash.js';
 import { instantiateKernel } from '../runtime/kernel-module.js';
 import { RejectReason } from '../wire/generated/index.js';
 import { AccountStatus } from '../wire/generated/index.js';
@@ -44,16 +45,6 @@ export interface PreTradeRisk {
 const BUY = 1;
 const SELL = 2;
 const I64_MAX = (1n << 63n) - 1n;
-const M64 = (1n << 64n) - 1n;
-function mix(k: bigint): bigint {
-  k ^= k >> 33n;
-  k = (k * 0xff51afd7ed558ccdn) & M64;
-  k ^= k >> 33n;
-  k = (k * 0xc4ceb9fe1a85ec53n) & M64;
-  k ^= k >> 33n;
-  return k;
-}
-const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 const abs = (v: bigint): bigint => (v < 0n ? -v : v);
 
 interface RefAccount extends RiskPolicy {
@@ -210,17 +201,17 @@ export class PreTradeRiskReference implements PreTradeRisk {
   stateHash(): bigint {
     let total = 0n;
     for (const a of this.accounts.values()) {
-      let h = mix(BigInt(a.id >>> 0));
-      h = mix(h ^ (a.hasPolicy ? 1n : 0n));
-      h = mix(h ^ BigInt(a.status));
+      let h = mix64(BigInt(a.id >>> 0));
+      h = mix64(h ^ (a.hasPolicy ? 1n : 0n));
+      h = mix64(h ^ BigInt(a.status));
       for (const v of [a.maxOrderQty, a.maxOrderNotional, a.defaultPositionCap, a.grossExposureLimit, a.maxLeverageBp, a.dailyLossLimit, a.equity, a.dayPnl]) {
-        h = mix(h ^ u64(v));
+        h = mix64(h ^ u64(v));
       }
       total = (total + h) & M64;
     }
     for (const e of this.entries.values()) {
-      let h = mix(((BigInt(e.account >>> 0) << 32n) | BigInt(e.symbol >>> 0)) ^ 0x5678n);
-      for (const v of [e.position, e.pendingBuy, e.pendingSell, e.cap, e.lastPrice]) h = mix(h ^ u64(v));
+      let h = mix64(((BigInt(e.account >>> 0) << 32n) | BigInt(e.symbol >>> 0)) ^ 0x5678n);
+      for (const v of [e.position, e.pendingBuy, e.pendingSell, e.cap, e.lastPrice]) h = mix64(h ^ u64(v));
       total = (total + h) & M64;
     }
     return BigInt.asIntN(64, total);

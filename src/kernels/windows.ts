@@ -23,6 +23,7 @@
 // - Count windows (ROWS n): on every event, the aggregate of that key's last n events (COUNT).
 //
 // Thread-safety: an instance belongs to the worker that owns its keys' partitions.
+import { M64, mix64, u64 } from './state-hash.js';
 import { instantiateKernel } from '../runtime/kernel-module.js';
 
 export const WindowKind = { TUMBLING: 1, HOPPING: 2, SESSION: 3, COUNT: 4 } as const;
@@ -406,33 +407,23 @@ export class WindowsReference implements Windows {
   }
 }
 
-const M64 = (1n << 64n) - 1n;
-function mix(k: bigint): bigint {
-  k ^= k >> 33n;
-  k = (k * 0xff51afd7ed558ccdn) & M64;
-  k ^= k >> 33n;
-  k = (k * 0xc4ceb9fe1a85ec53n) & M64;
-  k ^= k >> 33n;
-  return k;
-}
-const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 
 /** Order-independent over keys; panes in pane order; rows in arrival order. */
 export function hashWindows(wm: bigint, late: number, keys: { key: number; nextFire: bigint | null; maxTs: bigint; panes: [bigint, Agg][]; rows: { ts: bigint; price: bigint; qty: bigint }[]; sessions: Session[] }[]): bigint {
-  let total = mix(mix(u64(wm)) ^ BigInt(late));
+  let total = mix64(mix64(u64(wm)) ^ BigInt(late));
   for (const k of keys) {
-    let h = mix(BigInt(k.key) ^ 0x3141n);
-    h = mix(h ^ (k.nextFire === null ? 0x7fffn : u64(k.nextFire)));
-    h = mix(h ^ u64(k.maxTs));
+    let h = mix64(BigInt(k.key) ^ 0x3141n);
+    h = mix64(h ^ (k.nextFire === null ? 0x7fffn : u64(k.nextFire)));
+    h = mix64(h ^ u64(k.maxTs));
     for (const [p, a] of k.panes) {
-      h = mix(h ^ u64(p));
-      for (const v of [a.count, a.sum, a.min, a.max, a.first, a.last, a.sumQty, a.sumPxQty]) h = mix(h ^ u64(v));
+      h = mix64(h ^ u64(p));
+      for (const v of [a.count, a.sum, a.min, a.max, a.first, a.last, a.sumQty, a.sumPxQty]) h = mix64(h ^ u64(v));
     }
-    for (const r of k.rows) h = mix(mix(mix(h ^ u64(r.ts)) ^ u64(r.price)) ^ u64(r.qty));
+    for (const r of k.rows) h = mix64(mix64(mix64(h ^ u64(r.ts)) ^ u64(r.price)) ^ u64(r.qty));
     for (const s of k.sessions) {
-      h = mix(mix(mix(h ^ u64(s.start)) ^ u64(s.end)) ^ (s.fired ? 1n : 0n));
+      h = mix64(mix64(mix64(h ^ u64(s.start)) ^ u64(s.end)) ^ (s.fired ? 1n : 0n));
       const a = s.agg;
-      for (const v of [a.count, a.sum, a.min, a.max, a.first, a.last, a.sumQty, a.sumPxQty]) h = mix(h ^ u64(v));
+      for (const v of [a.count, a.sum, a.min, a.max, a.first, a.last, a.sumQty, a.sumPxQty]) h = mix64(h ^ u64(v));
     }
     total = (total + h) & M64;
   }
