@@ -206,7 +206,8 @@ export function check(account: u32, symbol: u32, side: u32, qty: i64, price: i64
   if ((side != BUY && side != SELL) || qty <= 0 || price < 0) return reject(INVALID_ORDER, 0, 0);
   const mark = markOf(symbol);
   const px = price > 0 ? price : mark;
-  if (px <= 0 || qty > I64_MAX / px) return reject(INVALID_ORDER, 0, 0);
+  // Overflow guard for qty x px; the division is only needed for very large orders.
+  if (px <= 0 || ((qty >= 0x80000000 || px >= 0x100000000) && qty > I64_MAX / px)) return reject(INVALID_ORDER, 0, 0);
   const dayPnl = load<i64>(a, A_DAY_PNL);
   const lossLimit = load<i64>(a, A_DAILY_LOSS);
   if (lossLimit > 0 && dayPnl <= -lossLimit) return reject(DAILY_LOSS, lossLimit, -dayPnl);
@@ -254,11 +255,17 @@ export function check(account: u32, symbol: u32, side: u32, qty: i64, price: i64
   if (leverage > 0) {
     const equity = load<i64>(a, A_EQUITY) + dayPnl;
     if (equity <= 0) return reject(LEVERAGE, leverage, I64_MAX);
-    // gross x 10000 / equity in basis points, exactly, without overflowing: split at equity.
-    const q = gross / equity;
-    const r = gross % equity;
-    const bp = q * 10000 + (r * 10000) / equity;
-    if (bp > leverage || (bp == leverage && (r * 10000) % equity != 0)) return reject(LEVERAGE, leverage, bp);
+    // gross x 10000 > leverage x equity: doubles decide when the two sides are clearly apart (no
+    // division on the common path), the exact integer test when they are within 1e-9 of each other;
+    // the exact basis points are worked out only for a rejection.
+    const lhs = <f64>gross * 10000.0;
+    const rhs = <f64>leverage * <f64>equity;
+    const over = lhs > rhs * (1 + 1e-9) ? true : lhs < rhs * (1 - 1e-9) ? false : exceeds(gross, equity, leverage);
+    if (over) {
+      const q = gross / equity;
+      const r = gross % equity;
+      return reject(LEVERAGE, leverage, q * 10000 + (r * 10000) / equity);
+    }
   }
   const e = ei >= 0 ? ei : entryOf(account, ai, symbol);
   if (e < 0) return reject(RISK_CAPACITY, 0, 0);
@@ -267,6 +274,14 @@ export function check(account: u32, symbol: u32, side: u32, qty: i64, price: i64
   if (side == BUY) store<i64>(ep, load<i64>(ep, E_PENDING_BUY) + qty, E_PENDING_BUY);
   else store<i64>(ep, load<i64>(ep, E_PENDING_SELL) + qty, E_PENDING_SELL);
   return ACCEPT;
+}
+
+/** gross x 10000 / equity > leverage, exactly, without overflowing: split at equity. */
+function exceeds(gross: i64, equity: i64, leverage: i64): bool {
+  const q = gross / equity;
+  const r = gross % equity;
+  const bp = q * 10000 + (r * 10000) / equity;
+  return bp > leverage || (bp == leverage && (r * 10000) % equity != 0);
 }
 
 /** A fill: releases pending exposure on its side (down to zero) and moves the position. */

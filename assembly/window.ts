@@ -82,10 +82,10 @@ function gcd(a: i64, b: i64): i64 {
   }
   return a;
 }
-/** Floor division (i64 division truncates toward zero). */
+/** Floor division by a positive b (i64 division truncates toward zero); one division, not two. */
 @inline function fdiv(a: i64, b: i64): i64 {
   const q = a / b;
-  return (a % b != 0) && ((a < 0) != (b < 0)) ? q - 1 : q;
+  return a < 0 && q * b != a ? q - 1 : q;
 }
 
 /** Returns 0, or 1 when the spec is not valid. */
