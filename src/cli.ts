@@ -77,9 +77,10 @@ async function run(args: string[], io: Io): Promise<number> {
   io.out(`wire format: ${selfCheck()}`);
   io.out(`runtime: ${await runtimeCheck()}`);
   io.out('');
-  io.out('Not wired yet: the Wasm kernels, the market simulator, the five analytics jobs, the trade');
-  io.out('engine and the dashboard. `tickwave run` starts them as each lands; today it checks that the');
-  io.out('wire format, the Wasm reader and the shared-memory runtime work on this machine.');
+  io.out('Not wired yet: the market simulator, the five analytics jobs, the trade engine and the');
+  io.out('dashboard (the Wasm kernels they will run are built and tested: `tickwave bench kernels`).');
+  io.out('`tickwave run` starts them as each lands; today it checks that the wire format, the Wasm');
+  io.out('reader and the shared-memory runtime work on this machine.');
   return 0;
 }
 
