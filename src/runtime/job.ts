@@ -4,7 +4,11 @@ import type { PriceBoard, SymbolDirectory } from '../ring/price-board.js';
 // partitions that worker owns. A job module exports `createJob(ctx)`; the runtime loads it in every
 // worker. State a job keeps belongs to its worker alone (single writer).
 
-/** Flag bit in the frame header: this egress frame is routed to another partition, not output. */
+/**
+ * Flag bit in the frame header: the frame was routed by a job to another partition. On an egress ring
+ * it tells the main thread to pass the frame on rather than output it; on an inbound ring it tells the
+ * job the frame is a later stage's input (an accepted order on its way to the book), not new input.
+ */
 export const FLAG_ROUTED = 1;
 
 /** Message types from 240 up are control frames on rings, never messages. */
@@ -18,10 +22,17 @@ export interface JobContext {
   readonly ownedPartitions: readonly number[];
   /** The job's options, as given to startRuntime (structured-cloned). */
   readonly options: unknown;
-  /** Sends a frame (Envelope bytes) out of the runtime, to the main thread's output handlers. */
-  emit(frame: Uint8Array, msgType: number, partition: number): void;
-  /** Sends a frame to the worker owning `partition` (directly or via the main thread, as configured). */
-  route(frame: Uint8Array, msgType: number, partition: number): void;
+  /**
+   * Sends a frame (Envelope bytes) out of the runtime, to the main thread's output handlers.
+   * `originNs`: when the input that caused it entered the runtime (FrameInfo.ingressNs), so the main
+   * thread can time each output from its cause; default now.
+   */
+  emit(frame: Uint8Array, msgType: number, partition: number, originNs?: number): void;
+  /**
+   * Sends a frame to the worker owning `partition` (directly or via the main thread, as configured);
+   * it arrives with FrameInfo.routed set and FrameInfo.ingressNs = `originNs` (default now).
+   */
+  route(frame: Uint8Array, msgType: number, partition: number, originNs?: number): void;
   /** Nanoseconds on the runtime's one clock (src/runtime/clock.ts). */
   nowNs(): number;
   /** Symbol slots of the shared last-price board (any worker may intern or look up). */
@@ -36,8 +47,10 @@ export interface FrameInfo {
   partition: number;
   /** Sequence on the ring it came from. */
   sequence: number;
-  /** When ingress wrote it, on the one clock. */
+  /** When ingress wrote it (or, for a routed frame, when its cause entered), on the one clock. */
   ingressNs: number;
+  /** True when another job routed it here (ctx.route), false for input from the main thread. */
+  routed: boolean;
   /** Where its Envelope bytes start in `view`, and how many. */
   offset: number;
   length: number;
@@ -52,6 +65,19 @@ export interface Job {
    * whole process.
    */
   onStop?(): void | Promise<void>;
+  /**
+   * Called about every `tickMs` (default 100 ms) of the one clock, between frames, also when no frame
+   * arrives: for work driven by time rather than input (advancing an idle partition's watermark,
+   * marking positions to market). Precision is bounded by the worker's park time (50 ms by default).
+   */
+  onTick?(nowNs: number): void;
+  tickMs?: number;
 }
 
 export type JobFactory = (ctx: JobContext) => Job | Promise<Job>;
+
+/** A job module for the runtime: its path or file: URL, and the options its createJob receives. */
+export interface JobSpec {
+  module: string;
+  options?: unknown;
+}

@@ -10,11 +10,14 @@ import { distFile } from '../package-root.js';
 import { createDoorbells, Doorbell } from '../ring/doorbell.js';
 import { createPriceBoardMemory, PriceBoard, type PriceBoardMemory, SymbolDirectory } from '../ring/price-board.js';
 import { createRingRegion, DEFAULT_WAIT, frameSlot, RingConsumer, RingProducer, ringStats, type RingRegion, type RingStats, type WaitStrategy } from '../ring/spsc-ring.js';
-import { frameFlags, framePartition, frameType, writeFrameHeaderFast } from '../wire/frame-header.js';
+import { frameFlags, frameIngressNsNumber, framePartition, frameType, writeFrameHeaderFast } from '../wire/frame-header.js';
 import { type Rejection, Verifier } from '../wire/verifier.js';
 import { monotonicNs } from './clock.js';
 import { CONTROL_STOP, createControl, WORKER_ACTIVITY, WORKER_IDLE, WORKER_SPILLED, workerSlot } from './control.js';
-import { FLAG_ROUTED } from './job.js';
+import { FLAG_ROUTED, type JobSpec } from './job.js';
+import { OutputEvents, type OutputStage, type RuntimeEventName, type RuntimeEvents } from './output-events.js';
+import type { Source } from './source.js';
+import type { LatencyHistogram } from '../metrics/histogram.js';
 import { partitionOf } from './partitioner.js';
 import type { WorkerSetup } from './worker-main.js';
 
@@ -22,10 +25,14 @@ import type { WorkerSetup } from './worker-main.js';
 export type BackPressurePolicy = 'block' | 'drop';
 
 export interface RuntimeOptions {
-  /** Path or file: URL of the job module (exports createJob). */
-  job: string;
-  /** Given to every worker's createJob as ctx.options (must be structured-cloneable). */
+  /** Path or file: URL of a job module (exports createJob); or give `jobs`. */
+  job?: string;
+  /** Job modules, each loaded in every worker; every frame goes to each, in this order. */
+  jobs?: (string | JobSpec)[];
+  /** ctx.options of `job` and of the `jobs` given as plain paths (must be structured-cloneable). */
   jobOptions?: unknown;
+  /** Feeds started once the workers are up and stopped first by stop(). */
+  sources?: Source[];
   /** Worker threads; default availableParallelism() - 1, at least 1. */
   workers?: number;
   /** Partitions; default 4 per worker. */
@@ -74,7 +81,8 @@ export interface DeadLetterRecord {
   rejection: Rejection;
 }
 
-export type OutputHandler = (view: DataView, at: number, length: number, msgType: number, partition: number) => void;
+/** One output frame: its Envelope bytes are view[at, at + length); originNs is when its cause entered. */
+export type OutputHandler = (view: DataView, at: number, length: number, msgType: number, partition: number, originNs: number) => void;
 
 export interface RuntimeStats {
   workers: number;
@@ -89,6 +97,8 @@ export interface RuntimeStats {
   droppedByPartition: number[];
   output: number;
   routedViaMain: number;
+  /** Exceptions thrown by output handlers (each was caught; the first is logged). */
+  handlerErrors: number;
   perWorker: {
     workerId: number;
     partitions: number[];
@@ -99,6 +109,8 @@ export interface RuntimeStats {
     egress: RingStats;
   }[];
   crashes: WorkerCrash[];
+  /** Sources whose run() failed, with the error. */
+  sourceErrors: { source: string; error: string }[];
 }
 
 interface WorkerState {
@@ -137,13 +149,16 @@ export class Runtime {
   private readonly crashes: WorkerCrash[] = [];
   private readonly seq: number[];
   private readonly droppedByPartition: number[];
-  private readonly pendingRoutes: { frame: Uint8Array; type: number; partition: number }[] = [];
-  private counters = { ingested: 0, rejected: 0, full: 0, dropped: 0, output: 0, routedViaMain: 0 };
+  private readonly pendingRoutes: { frame: Uint8Array; type: number; partition: number; originNs: number }[] = [];
+  private counters = { ingested: 0, rejected: 0, full: 0, dropped: 0, output: 0, routedViaMain: 0, handlerErrors: 0 };
   private stopping = false;
   private drainLoop: Promise<void> = Promise.resolve();
   private lastRejected: Rejection | null = null;
+  private readonly events = new OutputEvents();
+  private readonly sourceRuns: Promise<void>[] = [];
+  private readonly sourceErrors: { source: string; error: string }[] = [];
 
-  private constructor(private readonly opts: Required<Omit<RuntimeOptions, 'jobOptions'>> & { jobOptions: unknown }) {
+  private constructor(private readonly opts: ResolvedOptions) {
     this.workers = opts.workers;
     this.partitions = opts.partitions;
     this.backPressure = opts.backPressure;
@@ -165,7 +180,16 @@ export class Runtime {
     const opts = resolveOptions(options);
     const rt = new Runtime(opts);
     await rt.launch();
+    for (const source of opts.sources) rt.startSource(source);
     return rt;
+  }
+
+  private startSource(source: Source): void {
+    this.sourceRuns.push(
+      source.run(this).catch((e: unknown) => {
+        this.sourceErrors.push({ source: source.name, error: e instanceof Error ? e.message : String(e) });
+      }),
+    );
   }
 
   private async launch(): Promise<void> {
@@ -190,8 +214,7 @@ export class Runtime {
         mainBell: W,
         control: this.control.buffer as SharedArrayBuffer,
         board: this.board,
-        job: this.opts.job,
-        options: this.opts.jobOptions,
+        jobs: this.opts.jobs,
         wait: this.opts.wait,
         batch: this.opts.batch,
       };
@@ -249,8 +272,10 @@ export class Runtime {
   /**
    * Verifies `frame`, finds its partition from its key, and copies it into the owning worker's ring.
    * Never blocks: see Ingest for the answers. `source` names where the bytes came from (dead letters).
+   * `originNs` (default now, on the one clock) is when the frame counts as sent: a load generator gives
+   * each frame's planned send time, so outputs are timed from it and a stall cannot hide.
    */
-  ingest(frame: Uint8Array, source = 'ingest'): IngestResult {
+  ingest(frame: Uint8Array, source = 'ingest', originNs?: number): IngestResult {
     if (this.stopping) return Ingest.STOPPED;
     const type = this.verifier.verifyBytes(frame);
     if (type <= 0) {
@@ -260,10 +285,10 @@ export class Runtime {
       return Ingest.REJECTED;
     }
     const partition = partitionOf(new DataView(frame.buffer, frame.byteOffset, frame.byteLength), frame, 0, this.partitions);
-    return this.enqueue(frame, type, partition);
+    return this.enqueue(frame, type, partition, originNs ?? monotonicNs());
   }
 
-  private enqueue(frame: Uint8Array, type: number, partition: number): IngestResult {
+  private enqueue(frame: Uint8Array, type: number, partition: number, originNs: number): IngestResult {
     const st = this.state[partition % this.workers]!;
     if (!st.alive) return Ingest.WORKER_DOWN;
     const p = st.toWorker;
@@ -275,7 +300,7 @@ export class Runtime {
       this.droppedByPartition[partition]!++;
       return Ingest.DROPPED;
     }
-    writeFrameHeaderFast(p.view, at, frame.length, type, partition, ++this.seq[st.id]!, monotonicNs());
+    writeFrameHeaderFast(p.view, at, frame.length, type, partition, ++this.seq[st.id]!, originNs);
     p.u8.set(frame, at + 24);
     p.publish();
     this.counters.ingested++;
@@ -283,9 +308,9 @@ export class Runtime {
   }
 
   /** ingest(), waiting for room while the owner's ring is full (block policy). */
-  async ingestAsync(frame: Uint8Array, source = 'ingest'): Promise<IngestResult> {
+  async ingestAsync(frame: Uint8Array, source = 'ingest', originNs?: number): Promise<IngestResult> {
     for (;;) {
-      const r = this.ingest(frame, source);
+      const r = this.ingest(frame, source, originNs);
       if (r !== Ingest.FULL) return r;
       await this.whenWritable(frame, 50);
     }
@@ -313,6 +338,25 @@ export class Runtime {
   onWorkerCrash(handler: (c: WorkerCrash) => void): void {
     this.crashHandlers.push(handler);
   }
+  /** Typed outputs: risk decisions, exec reports, alerts, positions, P&L, portfolios, job dead letters. */
+  on<K extends RuntimeEventName>(name: K, handler: (e: RuntimeEvents[K]) => void): this {
+    this.events.on(name, handler);
+    return this;
+  }
+
+  /**
+   * Latency of the outputs from the input that caused them (its ingress, or the planned send time
+   * given to ingest), measured when the main thread receives them: order → risk decision, order →
+   * exec report, market data → alert. Live HdrHistograms: read, do not reset, while running.
+   */
+  histograms(): Record<OutputStage, LatencyHistogram> {
+    return this.events.histograms;
+  }
+
+  /** Outputs so far, by message type name. */
+  outputCounts(): Record<string, number> {
+    return Object.fromEntries(this.events.counts);
+  }
 
   private readonly deliver = (view: DataView, at: number, length: number): void => {
     const type = frameType(view, at);
@@ -321,20 +365,33 @@ export class Runtime {
       // Routing through the main thread: re-enter the owner's ring, in order, never dropped.
       this.counters.routedViaMain++;
       const frame = new Uint8Array(view.buffer, at + 24, length);
-      if (this.pendingRoutes.length > 0 || this.enqueueRouted(frame, type, partition) === Ingest.FULL) {
-        this.pendingRoutes.push({ frame: frame.slice(), type, partition });
+      const originNs = frameIngressNsNumber(view, at);
+      if (this.pendingRoutes.length > 0 || this.enqueueRouted(frame, type, partition, originNs) === Ingest.FULL) {
+        this.pendingRoutes.push({ frame: frame.slice(), type, partition, originNs });
       }
       return;
     }
     this.counters.output++;
-    for (const h of this.outputs) h(view, at + 24, length, type, partition);
+    const originNs = frameIngressNsNumber(view, at);
+    try {
+      this.events.deliver(view, at + 24, length, type, originNs, monotonicNs());
+      for (const h of this.outputs) h(view, at + 24, length, type, partition, originNs);
+    } catch (e) {
+      // A failing handler must not stop the drain (the workers would block on full egress rings).
+      this.handlerError(e);
+    }
   };
 
-  private enqueueRouted(frame: Uint8Array, type: number, partition: number): IngestResult {
+  private handlerError(e: unknown): void {
+    this.counters.handlerErrors++;
+    if (this.counters.handlerErrors === 1) console.error(`tickwave: an output handler threw (counted in stats().handlerErrors): ${e instanceof Error ? e.stack : String(e)}`);
+  }
+
+  private enqueueRouted(frame: Uint8Array, type: number, partition: number, originNs: number): IngestResult {
     const st = this.state[partition % this.workers]!;
     const at = st.toWorker.claim(frame.length);
     if (at < 0) return Ingest.FULL;
-    writeFrameHeaderFast(st.toWorker.view, at, frame.length, type, partition, ++this.seq[st.id]!, monotonicNs());
+    writeFrameHeaderFast(st.toWorker.view, at, frame.length, type, partition, ++this.seq[st.id]!, originNs, FLAG_ROUTED);
     st.toWorker.u8.set(frame, at + 24);
     st.toWorker.publish();
     return Ingest.OK;
@@ -348,7 +405,7 @@ export class Runtime {
       for (const st of this.state) n += st.egress.poll(this.deliver, 4096);
       while (this.pendingRoutes.length > 0) {
         const r = this.pendingRoutes[0]!;
-        if (this.enqueueRouted(r.frame, r.type, r.partition) === Ingest.FULL) break;
+        if (this.enqueueRouted(r.frame, r.type, r.partition, r.originNs) === Ingest.FULL) break;
         this.pendingRoutes.shift();
       }
       if (n > 0) {
@@ -386,19 +443,10 @@ export class Runtime {
    * twice), lets each job's onStop() run, and ends the worker threads.
    */
   async stop(timeoutMs = 30_000): Promise<RuntimeStats> {
+    for (const source of this.opts.sources) source.stop();
+    await Promise.all(this.sourceRuns);
     this.stopping = true;
-    const deadline = Date.now() + timeoutMs;
-    // Quiescence: empty rings and idle workers, twice, with no activity in between.
-    for (;;) {
-      const before = this.activity();
-      if (this.quiet()) {
-        await new Promise((r) => setTimeout(r, 5));
-        if (this.quiet() && this.activity() === before) break;
-      } else {
-        await new Promise((r) => setTimeout(r, 2));
-      }
-      if (Date.now() > deadline) throw new Error('tickwave: stop timed out waiting for the rings to drain');
-    }
+    await this.whenIdle(timeoutMs);
     Atomics.store(this.control, CONTROL_STOP, 1);
     for (let w = 0; w < this.workers; w++) new Doorbell({ buffer: this.doorbells, index: w }).ring();
     await Promise.all(
@@ -413,6 +461,25 @@ export class Runtime {
     this.mainBell.ring();
     await this.drainLoop;
     return this.stats();
+  }
+
+  /**
+   * Resolves when every frame given so far has been handled and every output delivered: empty rings
+   * and idle workers, twice, with no activity in between. For tests and scripted steps; a running
+   * source keeps the runtime busy.
+   */
+  async whenIdle(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const before = this.activity();
+      if (this.quiet()) {
+        await new Promise((r) => setTimeout(r, 5));
+        if (this.quiet() && this.activity() === before) return;
+      } else {
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      if (Date.now() > deadline) throw new Error('tickwave: timed out waiting for the rings to drain');
+    }
   }
 
   stats(): RuntimeStats {
@@ -433,11 +500,14 @@ export class Runtime {
         egress: ringStats(st.egressRegion),
       })),
       crashes: [...this.crashes],
+      sourceErrors: [...this.sourceErrors],
     };
   }
 }
 
-function resolveOptions(o: RuntimeOptions): Required<Omit<RuntimeOptions, 'jobOptions'>> & { jobOptions: unknown } {
+type ResolvedOptions = Required<Omit<RuntimeOptions, 'job' | 'jobs' | 'jobOptions'>> & { jobs: JobSpec[] };
+
+function resolveOptions(o: RuntimeOptions): ResolvedOptions {
   const workers = o.workers ?? Math.max(1, availableParallelism() - 1);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new RangeError(`workers must be an integer from 1 to 64, got ${o.workers}`);
   const partitions = o.partitions ?? workers * 4;
@@ -450,10 +520,22 @@ function resolveOptions(o: RuntimeOptions): Required<Omit<RuntimeOptions, 'jobOp
   if (o.routing !== undefined && o.routing !== 'direct' && o.routing !== 'main') {
     throw new RangeError(`routing must be "direct" or "main", got ${JSON.stringify(o.routing)}`);
   }
-  if (typeof o.job !== 'string' || o.job.length === 0) throw new TypeError('job must be the path or file: URL of a module exporting createJob');
+  const given = [...(o.job !== undefined ? [o.job] : []), ...(o.jobs ?? [])];
+  if (given.length === 0) throw new TypeError('job or jobs must name at least one module exporting createJob');
+  const jobs = given.map((j, i): JobSpec => {
+    const spec = typeof j === 'string' ? { module: j, options: o.jobOptions ?? null } : j;
+    if (typeof spec?.module !== 'string' || spec.module.length === 0) {
+      throw new TypeError(`jobs[${i}] must be the path or file: URL of a module exporting createJob, or { module, options }`);
+    }
+    return { module: spec.module, options: spec.options ?? null };
+  });
+  const sources = o.sources ?? [];
+  sources.forEach((src, i) => {
+    if (typeof src?.run !== 'function' || typeof src.stop !== 'function') throw new TypeError(`sources[${i}] must have run(sink) and stop()`);
+  });
   return {
-    job: o.job,
-    jobOptions: o.jobOptions ?? null,
+    jobs,
+    sources,
     workers,
     partitions,
     backPressure: o.backPressure ?? 'block',

@@ -1,15 +1,16 @@
 // The body of each worker thread: drains its rings (one from the main thread, one from each worker,
 // itself included) in batches, hands each frame to the job, and writes results to its egress ring.
 // Parks on its doorbell when every ring is empty. Exits when the main thread raises the stop flag
-// and its rings are empty; the job's onStop() runs first.
+// and its rings are empty; the jobs' onStop() run first. Several jobs may share the worker: each
+// frame goes to each job, in the order the jobs were given.
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { Doorbell, type DoorbellRef } from '../ring/doorbell.js';
 import { RingConsumer, RingProducer, frameSlot, type RingRegion, type WaitStrategy } from '../ring/spsc-ring.js';
-import { frameIngressNsNumber, framePartition, frameSequenceNumber, frameType, writeFrameHeaderFast } from '../wire/frame-header.js';
+import { frameFlags, frameIngressNsNumber, framePartition, frameSequenceNumber, frameType, writeFrameHeaderFast } from '../wire/frame-header.js';
 import { PriceBoard, SymbolDirectory, type PriceBoardMemory } from '../ring/price-board.js';
 import { monotonicNs } from './clock.js';
-import { CONTROL_BARRIER, FLAG_ROUTED, type FrameInfo, type Job, type JobContext, type JobFactory } from './job.js';
+import { CONTROL_BARRIER, FLAG_ROUTED, type FrameInfo, type Job, type JobContext, type JobFactory, type JobSpec } from './job.js';
 import { CONTROL_STOP, WORKER_ACTIVITY, WORKER_IDLE, WORKER_SPILLED, workerSlot } from './control.js';
 
 export interface WorkerSetup {
@@ -26,8 +27,7 @@ export interface WorkerSetup {
   mainBell: number;
   control: SharedArrayBuffer;
   board: PriceBoardMemory;
-  job: string;
-  options: unknown;
+  jobs: JobSpec[];
   wait: WaitStrategy;
   batch: number;
 }
@@ -45,65 +45,75 @@ interface Spilled {
   frame: Uint8Array;
   msgType: number;
   partition: number;
+  originNs: number;
 }
 const spill: Spilled[][] = Array.from({ length: setup.workers }, () => []);
 let seq = 0;
 
-function write(p: RingProducer, frame: Uint8Array, msgType: number, partition: number, flags: number): boolean {
+function write(p: RingProducer, frame: Uint8Array, msgType: number, partition: number, flags: number, originNs: number): boolean {
   const at = p.claim(frame.length);
   if (at < 0) return false;
-  writeFrameHeaderFast(p.view, at, frame.length, msgType, partition, ++seq, monotonicNs(), flags);
+  writeFrameHeaderFast(p.view, at, frame.length, msgType, partition, ++seq, originNs, flags);
   p.u8.set(frame, at + 24);
   p.publish();
   return true;
 }
 
 /** Egress to the main thread: it always drains, so waiting for room cannot deadlock. */
-function toEgress(frame: Uint8Array, msgType: number, partition: number, flags: number): void {
-  while (!write(egress, frame, msgType, partition, flags)) egress.waitForSpace(frameSlot(frame.length), 50);
+function toEgress(frame: Uint8Array, msgType: number, partition: number, flags: number, originNs: number): void {
+  while (!write(egress, frame, msgType, partition, flags, originNs)) egress.waitForSpace(frameSlot(frame.length), 50);
 }
 
 function flushSpill(target: number): boolean {
   const queue = spill[target]!;
   while (queue.length > 0) {
     const f = queue[0]!;
-    if (!write(peers![target]!, f.frame, f.msgType, f.partition, 0)) return false;
+    if (!write(peers![target]!, f.frame, f.msgType, f.partition, FLAG_ROUTED, f.originNs)) return false;
     queue.shift();
   }
   return true;
 }
 
-const ctx: JobContext = {
+const symbols = new SymbolDirectory(setup.board);
+const prices = new PriceBoard(setup.board);
+const ownedPartitions = Array.from({ length: setup.partitions }, (_, p) => p).filter((p) => p % setup.workers === setup.workerId);
+
+function emit(frame: Uint8Array, msgType: number, partition: number, originNs?: number): void {
+  toEgress(frame, msgType, partition, 0, originNs ?? monotonicNs());
+}
+
+function route(frame: Uint8Array, msgType: number, partition: number, originNs?: number): void {
+  if (!Number.isInteger(partition) || partition < 0 || partition >= setup.partitions) {
+    throw new RangeError(`route: partition ${partition} out of range 0..${setup.partitions - 1}`);
+  }
+  const origin = originNs ?? monotonicNs();
+  if (!peers) {
+    toEgress(frame, msgType, partition, FLAG_ROUTED, origin);
+    return;
+  }
+  const target = partition % setup.workers;
+  // A peer ring can be full while that peer waits on ours: keep the frame rather than block.
+  if (spill[target]!.length > 0 || !write(peers[target]!, frame, msgType, partition, FLAG_ROUTED, origin)) {
+    spill[target]!.push({ frame: frame.slice(), msgType, partition, originNs: origin });
+    Atomics.add(control, ctlBase + WORKER_SPILLED, 1);
+  }
+}
+
+const contextFor = (options: unknown): JobContext => ({
   workerId: setup.workerId,
   workers: setup.workers,
   partitions: setup.partitions,
-  ownedPartitions: Array.from({ length: setup.partitions }, (_, p) => p).filter((p) => p % setup.workers === setup.workerId),
-  options: setup.options,
-  emit(frame, msgType, partition) {
-    toEgress(frame, msgType, partition, 0);
-  },
-  route(frame, msgType, partition) {
-    if (!Number.isInteger(partition) || partition < 0 || partition >= setup.partitions) {
-      throw new RangeError(`route: partition ${partition} out of range 0..${setup.partitions - 1}`);
-    }
-    if (!peers) {
-      toEgress(frame, msgType, partition, FLAG_ROUTED);
-      return;
-    }
-    const target = partition % setup.workers;
-    // A peer ring can be full while that peer waits on ours: keep the frame rather than block.
-    if (spill[target]!.length > 0 || !write(peers[target]!, frame, msgType, partition, 0)) {
-      spill[target]!.push({ frame: frame.slice(), msgType, partition });
-      Atomics.add(control, ctlBase + WORKER_SPILLED, 1);
-    }
-  },
+  ownedPartitions,
+  options,
+  emit,
+  route,
   nowNs: monotonicNs,
-  symbols: new SymbolDirectory(setup.board),
-  prices: new PriceBoard(setup.board),
-};
+  symbols,
+  prices,
+});
 
-const info: FrameInfo = { type: 0, partition: 0, sequence: 0, ingressNs: 0, offset: 0, length: 0 };
-let job: Job;
+const info: FrameInfo = { type: 0, partition: 0, sequence: 0, ingressNs: 0, offset: 0, length: 0, routed: false };
+const jobs: Job[] = [];
 
 function dispatch(view: DataView, at: number, length: number): void {
   const type = frameType(view, at);
@@ -114,13 +124,29 @@ function dispatch(view: DataView, at: number, length: number): void {
   info.ingressNs = frameIngressNsNumber(view, at);
   info.offset = at + 24;
   info.length = length;
-  job.onFrame(view, info);
+  info.routed = (frameFlags(view, at) & FLAG_ROUTED) !== 0;
+  for (let j = 0; j < jobs.length; j++) jobs[j]!.onFrame(view, info);
+}
+
+let tickNs = Infinity;
+let nextTickNs = Infinity;
+
+function tick(): void {
+  const now = monotonicNs();
+  if (now < nextTickNs) return;
+  nextTickNs = now + tickNs;
+  for (const j of jobs) j.onTick?.(now);
 }
 
 async function main(): Promise<void> {
-  const mod = (await import(setup.job.startsWith('file:') ? setup.job : pathToFileURL(setup.job).href)) as { createJob?: JobFactory };
-  if (typeof mod.createJob !== 'function') throw new Error(`job module ${setup.job} does not export createJob(ctx)`);
-  job = await mod.createJob(ctx);
+  for (const spec of setup.jobs) {
+    const mod = (await import(spec.module.startsWith('file:') ? spec.module : pathToFileURL(spec.module).href)) as { createJob?: JobFactory };
+    if (typeof mod.createJob !== 'function') throw new Error(`job module ${spec.module} does not export createJob(ctx)`);
+    const job = await mod.createJob(contextFor(spec.options ?? null));
+    jobs.push(job);
+    if (job.onTick) tickNs = Math.min(tickNs, (job.tickMs ?? 100) * 1e6);
+  }
+  if (tickNs !== Infinity) nextTickNs = monotonicNs() + tickNs;
   parentPort!.postMessage({ kind: 'ready' });
   for (;;) {
     const observed = bell.observe();
@@ -128,6 +154,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < inbound.length; i++) n += inbound[i]!.poll(dispatch, setup.batch);
     let spilled = false;
     if (peers) for (let t = 0; t < setup.workers; t++) if (!flushSpill(t)) spilled = true;
+    if (tickNs !== Infinity) tick();
     if (n > 0) {
       Atomics.store(control, ctlBase + WORKER_IDLE, 0);
       Atomics.add(control, ctlBase + WORKER_ACTIVITY, n);
@@ -143,7 +170,7 @@ async function main(): Promise<void> {
     for (let s = 0; s < setup.wait.spins && !woke; s++) woke = bell.observe() !== observed;
     if (!woke) bell.wait(observed, setup.wait.parkMs);
   }
-  await job.onStop?.();
+  for (const job of jobs) await job.onStop?.();
   parentPort!.postMessage({ kind: 'stopped' });
 }
 

@@ -472,11 +472,11 @@ function verifyExecReport(v: VerifierCore, pos: number, depth: number): number {
   if (x === 0) return v.fail(11, pos + fo, 51);
   // ExecReport.side
   fo = vsize > 16 ? dv.getUint16(v.base + vt + 16, true) : 0;
-  if (fo === 0) return v.fail(11, pos, 52);
-  if (fo + 1 > tsize) return v.fail(5, vt + 16, 52);
-  x = u8[v.abs + pos + fo]!;
-  if (x > 2) return v.fail(10, pos + fo, 52);
-  if (x === 0) return v.fail(11, pos + fo, 52);
+  if (fo !== 0) {
+    if (fo + 1 > tsize) return v.fail(5, vt + 16, 52);
+    x = u8[v.abs + pos + fo]!;
+    if (x > 2) return v.fail(10, pos + fo, 52);
+  }
   // ExecReport.last_qty
   fo = vsize > 18 ? dv.getUint16(v.base + vt + 18, true) : 0;
   if (fo !== 0) {

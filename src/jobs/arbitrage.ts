@@ -1,0 +1,90 @@
+// Job 5 of the seed demo, arbitrage: one exchange's bid above another exchange's ask for the same
+// symbol by more than 10 basis points of the ask (minSpreadBp), with at least minSize on both sides,
+// among quotes no older than maxQuoteAgeMs (event time) than the symbol's newest. Exactly 10 bp is
+// not an opportunity: the test is (bid - ask) x 10000 > minSpreadBp x ask, in integers. An
+// opportunity is alerted when it opens and again when its prices change; it re-arms once it closes.
+// Above five times the minimum spread it is CRITICAL.
+import type { FrameInfo, Job, JobContext } from '../runtime/job.js';
+import { ArbitrageAlert, Body, Quote, Severity } from '../wire/generated/index.js';
+import { resolvePipelineConfig, type PipelineConfig } from './config.js';
+import { FrameReader, FrameWriter } from './frame-io.js';
+
+interface VenueQuote {
+  exchange: number;
+  bid: bigint;
+  ask: bigint;
+  bidSize: bigint;
+  askSize: bigint;
+  ts: bigint;
+}
+
+interface SymbolQuotes {
+  venues: VenueQuote[];
+  newest: bigint;
+  /** Open opportunities by "buyExchange>sellExchange": the prices last alerted. */
+  open: Map<string, string>;
+}
+
+export class ArbitrageJob implements Job {
+  private readonly cfg: PipelineConfig['arbitrage'];
+  private readonly maxAgeNs: bigint;
+  private readonly reader = new FrameReader();
+  private readonly writer = new FrameWriter();
+  private readonly quote = new Quote();
+  private readonly symbols = new Map<string, SymbolQuotes>();
+
+  constructor(private readonly ctx: JobContext) {
+    this.cfg = resolvePipelineConfig(ctx.options ?? {}).arbitrage;
+    this.maxAgeNs = BigInt(this.cfg.maxQuoteAgeMs) * 1_000_000n;
+  }
+
+  onFrame(view: DataView, f: FrameInfo): void {
+    if (f.type !== Body.Quote || f.routed) return;
+    const q = this.reader.read(view, f).body(this.quote) as Quote;
+    const symbol = q.symbol()!;
+    let s = this.symbols.get(symbol);
+    if (!s) this.symbols.set(symbol, (s = { venues: [], newest: 0n, open: new Map() }));
+    const exchange = q.exchange();
+    let v = s.venues.find((x) => x.exchange === exchange);
+    if (!v) s.venues.push((v = { exchange, bid: 0n, ask: 0n, bidSize: 0n, askSize: 0n, ts: 0n }));
+    const ts = q.tsNs();
+    if (ts < v.ts) return; // an older quote of this venue: the newer one stands
+    v.bid = q.bid();
+    v.ask = q.ask();
+    v.bidSize = q.bidSize();
+    v.askSize = q.askSize();
+    v.ts = ts;
+    if (ts > s.newest) s.newest = ts;
+    const fresh = s.newest - this.maxAgeNs;
+    for (const other of s.venues) {
+      if (other === v) continue;
+      const usable = other.ts >= fresh && v.ts >= fresh;
+      this.judge(symbol, s, other, v, usable, ts, f); // buy on `other`, sell on `v`
+      this.judge(symbol, s, v, other, usable, ts, f); // buy on `v`, sell on `other`
+    }
+  }
+
+  private judge(symbol: string, s: SymbolQuotes, buy: VenueQuote, sell: VenueQuote, usable: boolean, ts: bigint, f: FrameInfo): void {
+    const key = `${buy.exchange}>${sell.exchange}`;
+    const ask = buy.ask;
+    const bid = sell.bid;
+    const size = buy.askSize < sell.bidSize ? buy.askSize : sell.bidSize;
+    const open = usable && ask > 0n && bid > ask && (bid - ask) * 10_000n > BigInt(this.cfg.minSpreadBp) * ask && size >= this.cfg.minSize && size > 0n;
+    if (!open) {
+      s.open.delete(key);
+      return;
+    }
+    const prices = `${ask}/${bid}`;
+    if (s.open.get(key) === prices) return;
+    s.open.set(key, prices);
+    const spreadBp = (bid - ask) * 10_000n / ask;
+    const severity = (bid - ask) * 10_000n > 5n * BigInt(this.cfg.minSpreadBp) * ask ? Severity.CRITICAL : Severity.WARNING;
+    const b = this.writer.begin();
+    const body = ArbitrageAlert.createArbitrageAlert(b, b.createString(symbol), buy.exchange, sell.exchange, ask, bid, Number(spreadBp), size, severity, ts);
+    this.ctx.emit(this.writer.finish(Body.ArbitrageAlert, body), Body.ArbitrageAlert, f.partition, f.ingressNs);
+  }
+}
+
+export function createJob(ctx: JobContext): Job {
+  return new ArbitrageJob(ctx);
+}

@@ -1,0 +1,64 @@
+// Job 1 of the seed demo, price movement: a quote whose price moved more than 5% (thresholdBp) from
+// the first price of its one-minute window (event time, tumbling, per symbol and exchange). The
+// price is the quote's last trade price, or its mid when it has none. Exactly 5% is not a movement:
+// the test is |price - first| x 10000 > thresholdBp x first, in integers. One alert per direction
+// per window; above twice the threshold it is CRITICAL.
+import type { FrameInfo, Job, JobContext } from '../runtime/job.js';
+import { Body, PriceAlert, Quote, Severity } from '../wire/generated/index.js';
+import { resolvePipelineConfig, type PipelineConfig } from './config.js';
+import { FrameReader, FrameWriter } from './frame-io.js';
+
+interface Reference {
+  windowStart: bigint;
+  first: bigint;
+  /** Directions already alerted in this window: 1 up, 2 down. */
+  alerted: number;
+}
+
+export class PriceMovementJob implements Job {
+  private readonly cfg: PipelineConfig['priceMovement'];
+  private readonly windowNs: bigint;
+  private readonly reader = new FrameReader();
+  private readonly writer = new FrameWriter();
+  private readonly quote = new Quote();
+  private readonly refs = new Map<string, Reference>();
+
+  constructor(private readonly ctx: JobContext) {
+    this.cfg = resolvePipelineConfig(ctx.options ?? {}).priceMovement;
+    this.windowNs = BigInt(this.cfg.windowMs) * 1_000_000n;
+  }
+
+  onFrame(view: DataView, f: FrameInfo): void {
+    if (f.type !== Body.Quote || f.routed) return;
+    const q = this.reader.read(view, f).body(this.quote) as Quote;
+    const last = q.last();
+    const price = last > 0n ? last : q.bid() > 0n && q.ask() > 0n ? (q.bid() + q.ask()) / 2n : 0n;
+    if (price <= 0n) return;
+    const ts = q.tsNs();
+    const symbol = q.symbol()!;
+    const exchange = q.exchange();
+    const start = ts - (((ts % this.windowNs) + this.windowNs) % this.windowNs);
+    const key = `${symbol}\u0000${exchange}`;
+    const ref = this.refs.get(key);
+    if (!ref || ref.windowStart !== start) {
+      // An older window's quote arriving late does not reset a newer reference.
+      if (!ref || start > ref.windowStart) this.refs.set(key, { windowStart: start, first: price, alerted: 0 });
+      return;
+    }
+    const move = price - ref.first;
+    const size = move < 0n ? -move : move;
+    const threshold = BigInt(this.cfg.thresholdBp);
+    if (size * 10_000n <= threshold * ref.first) return;
+    const direction = move > 0n ? 1 : 2;
+    if ((ref.alerted & direction) !== 0) return;
+    ref.alerted |= direction;
+    const severity = size * 10_000n > 2n * threshold * ref.first ? Severity.CRITICAL : Severity.WARNING;
+    const b = this.writer.begin();
+    const body = PriceAlert.createPriceAlert(b, b.createString(symbol), exchange, Number((move * 10_000n) / ref.first), price, ref.first, severity, ts);
+    this.ctx.emit(this.writer.finish(Body.PriceAlert, body), Body.PriceAlert, f.partition, f.ingressNs);
+  }
+}
+
+export function createJob(ctx: JobContext): Job {
+  return new PriceMovementJob(ctx);
+}

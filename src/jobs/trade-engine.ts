@@ -1,0 +1,516 @@
+// The trade engine (seed 002) as a job, in two stages on the runtime's partitions:
+// - account stage (orders, cancels, replaces, account policies and exec reports are keyed by
+//   account): pre-trade risk check -> RiskDecision; an accepted order is routed to its symbol's
+//   partition; exec reports coming back are applied once (a repeated (order_id, exec_seq) counts
+//   once) to FIFO lots -> positions -> realized and unrealized P&L (marked from the shared last-price
+//   board) -> portfolio -> risk monitor alerts and the kill switch;
+// - symbol stage (quotes and trades are keyed by symbol, and so is the routed order): the order
+//   book matches and its exec reports are emitted and routed back to each order's account.
+// Every rejection says why: a RiskDecision with its reason, limit and value, an exec report with
+// REJECTED and a reason, or a dead letter for an exec report of an order the engine never held.
+//
+// Thread-safety: one instance per worker; its state belongs to the partitions that worker owns.
+import type { Builder } from 'flatbuffers';
+import { FifoLotsWasm } from '../kernels/fifo-lots.js';
+import { type BookOrder, type ExecReport as BookReport, OrderBooksWasm } from '../kernels/order-book.js';
+import { PreTradeRiskWasm, type RiskPolicy } from '../kernels/pre-trade-risk.js';
+import type { FrameInfo, Job, JobContext } from '../runtime/job.js';
+import { kafkaPartition, murmur2 } from '../runtime/partitioner.js';
+import {
+  AccountPolicy, AccountStatus, Body, Cancel, DeadLetter, DeadLetterReason, ExecReport, ExecStatus, Order, OrderType, PnL, Portfolio, Position,
+  Quote, RejectReason, Replace, RiskAlert, RiskAlertKind, RiskDecision, Severity, SymbolCap, Trade,
+} from '../wire/generated/index.js';
+import { resolvePipelineConfig, type PipelineConfig } from './config.js';
+import { FrameReader, FrameWriter } from './frame-io.js';
+import { RiskMonitor, type RiskAlertFacts } from './risk-monitor.js';
+
+const BUY = 1;
+const utf8 = new TextEncoder();
+
+/** What the account stage knows of one order it accepted. */
+interface HeldOrder {
+  orderId: bigint;
+  account: Account;
+  symbol: string;
+  symbolId: number;
+  side: number;
+  /** Quantity this order holds as pending exposure in the risk state. */
+  held: bigint;
+  cum: bigint;
+  /** Last exec sequence applied: a report at or below it is a repeat. */
+  lastSeq: number;
+  done: boolean;
+}
+
+interface Holding {
+  symbol: string;
+  symbolId: number;
+  /** Price of the last fill: the mark until the board has one. */
+  lastFill: bigint;
+}
+
+interface Account {
+  id: number;
+  name: string;
+  policy: RiskPolicy | null;
+  dailyLossLimit: bigint;
+  initialCash: bigint;
+  /** Cash moved by fills: sells add, buys subtract. */
+  cashFlow: bigint;
+  holdings: Map<number, Holding>;
+  /** Day P&L last handed to the risk state. */
+  reportedPnl: bigint;
+  open: Set<HeldOrder>;
+  killed: boolean;
+  /** Realized + unrealized at the last P&L output, to emit marks only when they change. */
+  lastOutputPnl: bigint;
+}
+
+interface Valuation {
+  cash: bigint;
+  equity: bigint;
+  gross: bigint;
+  realized: bigint;
+  unrealized: bigint;
+}
+
+export class TradeEngine implements Job {
+  readonly tickMs: number;
+  private readonly cfg: PipelineConfig;
+  private readonly risk: PreTradeRiskWasm;
+  private readonly lots: FifoLotsWasm;
+  private readonly book: OrderBooksWasm;
+  private readonly monitor: RiskMonitor;
+  private readonly reader = new FrameReader();
+  private readonly writer = new FrameWriter();
+  private readonly accounts = new Map<string, Account>();
+  private readonly orders = new Map<bigint, HeldOrder>();
+  private readonly doneOrders: bigint[] = [];
+  private doneHead = 0;
+  /** Symbol stage: account names by the book's account id, and exec counters per symbol. */
+  private readonly bookAccounts: string[] = [''];
+  private readonly bookAccountIds = new Map<string, number>();
+  private readonly execCounters = new Map<string, { base: bigint; n: bigint }>();
+  private readonly partitionOfKey = new Map<string, number>();
+  private readonly markOut = { price: 0, tsNs: 0 };
+  /** Latest event time seen, for outputs that time itself drives (marking to market). */
+  private eventNs = 0n;
+  readonly counters = { orders: 0, accepted: 0, rejected: 0, execReports: 0, duplicateExecs: 0, unknownExecs: 0, kills: 0 };
+  private readonly order = new Order();
+  private readonly cancel = new Cancel();
+  private readonly replace = new Replace();
+  private readonly exec = new ExecReport();
+  private readonly policyMsg = new AccountPolicy();
+  private readonly symbolCap = new SymbolCap();
+  private readonly quote = new Quote();
+  private readonly trade = new Trade();
+
+  constructor(private readonly ctx: JobContext, config: unknown) {
+    this.cfg = resolvePipelineConfig(config ?? {});
+    const e = this.cfg.engine;
+    try {
+      this.risk = new PreTradeRiskWasm(e.maxAccounts, e.maxAccounts * 64, e.maxSymbols);
+      this.lots = new FifoLotsWasm(e.maxAccounts * 64, e.maxOrders * 2);
+      this.book = new OrderBooksWasm(e.maxOrders, e.levelsPerSide, e.maxSymbols);
+    } catch (err) {
+      // Each kernel's memory is at most 64 MiB: its pools are carved at start.
+      throw new RangeError(
+        `engine capacities do not fit a kernel's memory (engine.maxOrders ${e.maxOrders}, engine.levelsPerSide ${e.levelsPerSide}, ` +
+          `engine.maxSymbols ${e.maxSymbols}, engine.maxAccounts ${e.maxAccounts}): ${(err as Error).message}`,
+      );
+    }
+    this.monitor = new RiskMonitor(this.cfg.riskMonitor);
+    this.tickMs = this.cfg.riskMonitor.markIntervalMs || 1_000;
+  }
+
+  onFrame(view: DataView, f: FrameInfo): void {
+    const env = this.reader.read(view, f);
+    switch (f.type) {
+      case Body.Quote: return this.onQuote(env.body(this.quote) as Quote);
+      case Body.Trade: return this.onTrade(env.body(this.trade) as Trade);
+      case Body.Order:
+        if (f.routed) return this.submitToBook(env.body(this.order) as Order, f);
+        return this.checkOrder(env.body(this.order) as Order, view, f);
+      case Body.Cancel:
+        if (f.routed) return this.cancelInBook(env.body(this.cancel) as Cancel, f);
+        return this.checkCancel(env.body(this.cancel) as Cancel, view, f);
+      case Body.Replace:
+        if (f.routed) return this.replaceInBook(env.body(this.replace) as Replace, f);
+        return this.checkReplace(env.body(this.replace) as Replace, view, f);
+      case Body.ExecReport: return this.applyExec(env.body(this.exec) as ExecReport, view, f);
+      case Body.AccountPolicy: return this.applyPolicy(env.body(this.policyMsg) as AccountPolicy);
+      default:
+    }
+  }
+
+  onTick(nowNs: number): void {
+    // Marking to market between events: accounts with positions are revalued at the board's prices.
+    if (this.cfg.riskMonitor.markIntervalMs === 0 || nowNs === 0) return;
+    for (const acc of this.accounts.values()) if (acc.holdings.size > 0) this.revalue(acc, this.eventNs, 0, false);
+  }
+
+  // ---- market data (symbol stage) ---------------------------------------------------------------
+
+  private onQuote(q: Quote): void {
+    const last = q.last();
+    const bid = q.bid();
+    const ask = q.ask();
+    const price = last > 0n ? last : bid > 0n && ask > 0n ? (bid + ask) / 2n : 0n;
+    this.seen(q.tsNs());
+    if (price > 0n) this.ctx.prices.publish(this.ctx.symbols.intern(q.symbol()!), Number(price), Number(q.tsNs()));
+  }
+
+  private onTrade(t: Trade): void {
+    this.seen(t.tsNs());
+    if (t.price() > 0n) this.ctx.prices.publish(this.ctx.symbols.intern(t.symbol()!), Number(t.price()), Number(t.tsNs()));
+  }
+
+  private seen(ts: bigint): void {
+    if (ts > this.eventNs) this.eventNs = ts;
+  }
+
+  // ---- account stage: orders ---------------------------------------------------------------------
+
+  private account(name: string): Account {
+    let a = this.accounts.get(name);
+    if (!a) {
+      a = {
+        id: this.accounts.size + 1, name, policy: null, dailyLossLimit: 0n, initialCash: 0n, cashFlow: 0n, holdings: new Map(), reportedPnl: 0n,
+        open: new Set(), killed: false, lastOutputPnl: 0n,
+      };
+      this.accounts.set(name, a);
+    }
+    return a;
+  }
+
+  private symbolId(symbol: string): number {
+    return this.ctx.symbols.intern(symbol) + 1;
+  }
+
+  private partitionOf(key: string): number {
+    let p = this.partitionOfKey.get(key);
+    if (p === undefined) {
+      const bytes = utf8.encode(key);
+      p = kafkaPartition(bytes, 0, bytes.length, this.ctx.partitions);
+      this.partitionOfKey.set(key, p);
+    }
+    return p;
+  }
+
+  private mark(acc: Account, symbolId: number, holding: Holding | undefined): bigint {
+    if (this.ctx.prices.read(symbolId - 1, this.markOut)) return BigInt(this.markOut.price);
+    return holding?.lastFill ?? 0n;
+  }
+
+  private checkOrder(o: Order, view: DataView, f: FrameInfo): void {
+    this.counters.orders++;
+    const orderId = o.orderId();
+    const accName = o.account()!;
+    const symbol = o.symbol()!;
+    const ts = o.clientTsNs();
+    this.seen(ts);
+    const acc = this.account(accName);
+    const symbolId = this.symbolId(symbol);
+    // Revalue first: a loss that crossed the limit since the last event takes effect before this order.
+    if (acc.holdings.size > 0) this.revalue(acc, ts, f.ingressNs, false);
+    const type = o.type();
+    const price = o.price();
+    const qty = o.quantity();
+    const needsPrice = type === OrderType.LIMIT || type === OrderType.STOP_LIMIT;
+    const isStop = type === OrderType.STOP_LIMIT || type === OrderType.STOP_MARKET;
+    let reason = RejectReason.NONE;
+    let limit = 0n;
+    let value = 0n;
+    if (qty <= 0n || price < 0n || (needsPrice && price <= 0n) || (isStop && o.stopPrice() <= 0n) || (o.postOnly() && type !== OrderType.LIMIT)) {
+      reason = RejectReason.INVALID_ORDER;
+    } else if (this.orders.has(orderId)) {
+      reason = RejectReason.DUPLICATE_ORDER_ID;
+    } else {
+      const m = this.mark(acc, symbolId, acc.holdings.get(symbolId));
+      if (m > 0n) this.risk.setMark(symbolId, m);
+      const v = this.risk.check(acc.id, symbolId, o.side(), qty, needsPrice ? price : 0n);
+      reason = v.reason;
+      limit = v.limit;
+      value = v.value;
+    }
+    this.emitDecision(orderId, accName, symbol, reason, limit, value, ts, f);
+    if (reason !== RejectReason.NONE) return;
+    const held: HeldOrder = { orderId, account: acc, symbol, symbolId, side: o.side(), held: qty, cum: 0n, lastSeq: 0, done: false };
+    this.orders.set(orderId, held);
+    acc.open.add(held);
+    this.ctx.route(FrameReader.bytes(view, f), Body.Order, this.partitionOf(symbol), f.ingressNs);
+  }
+
+  private emitDecision(orderId: bigint, account: string, symbol: string, reason: RejectReason, limit: bigint, value: bigint, ts: bigint, f: FrameInfo): void {
+    if (reason === RejectReason.NONE) this.counters.accepted++;
+    else this.counters.rejected++;
+    const b = this.writer.begin();
+    const body = RiskDecision.createRiskDecision(b, orderId, b.createString(account), b.createString(symbol), reason === RejectReason.NONE, reason, limit, value, ts);
+    this.ctx.emit(this.writer.finish(Body.RiskDecision, body), Body.RiskDecision, f.partition, f.ingressNs);
+  }
+
+  /** The open order `orderId` of account `accName`, or null (then an UNKNOWN_ORDER rejection is sent). */
+  private ownOrder(orderId: bigint, accName: string, symbol: string, ts: bigint, f: FrameInfo): HeldOrder | null {
+    const o = this.orders.get(orderId);
+    if (o && !o.done && o.account.name === accName && o.symbol === symbol) return o;
+    this.emitExec(this.writer, accName, symbol, {
+      orderId, execSeq: 0, status: ExecStatus.REJECTED, side: 0, reason: RejectReason.UNKNOWN_ORDER, lastQty: 0n, lastPrice: 0n, leavesQty: 0n, cumQty: 0n,
+    }, 0n, ts, f.partition, f.ingressNs);
+    return null;
+  }
+
+  private checkCancel(c: Cancel, view: DataView, f: FrameInfo): void {
+    const o = this.ownOrder(c.orderId(), c.account()!, c.symbol()!, c.tsNs(), f);
+    if (o) this.ctx.route(FrameReader.bytes(view, f), Body.Cancel, this.partitionOf(o.symbol), f.ingressNs);
+  }
+
+  private checkReplace(r: Replace, view: DataView, f: FrameInfo): void {
+    const ts = r.tsNs();
+    const o = this.ownOrder(r.orderId(), r.account()!, r.symbol()!, ts, f);
+    if (!o) return;
+    const leaves = r.quantity() - o.cum;
+    if (leaves > o.held && r.price() > 0n) {
+      // More exposure: the increase passes the pre-trade check like a new order.
+      const v = this.risk.check(o.account.id, o.symbolId, o.side, leaves - o.held, r.price());
+      this.emitDecision(o.orderId, o.account.name, o.symbol, v.reason, v.limit, v.value, ts, f);
+      if (v.reason !== RejectReason.NONE) return;
+      o.held = leaves;
+    }
+    this.ctx.route(FrameReader.bytes(view, f), Body.Replace, this.partitionOf(o.symbol), f.ingressNs);
+  }
+
+  private applyPolicy(p: AccountPolicy): void {
+    const acc = this.account(p.account()!);
+    const status = p.status();
+    const policy: RiskPolicy = {
+      status,
+      maxOrderQty: p.maxOrderQty(),
+      maxOrderNotional: p.maxOrderNotional(),
+      defaultPositionCap: p.defaultPositionCap(),
+      grossExposureLimit: p.grossExposureLimit(),
+      maxLeverageBp: BigInt(p.maxLeverageBp()),
+      dailyLossLimit: p.dailyLossLimit(),
+      equity: p.initialCash(),
+    };
+    // An operator's new policy lifts a kill switch only by saying so (status ACTIVE).
+    if (acc.killed && status === AccountStatus.ACTIVE) acc.killed = false;
+    if (acc.killed) policy.status = AccountStatus.KILL;
+    acc.policy = policy;
+    acc.dailyLossLimit = policy.dailyLossLimit;
+    acc.initialCash = policy.equity;
+    this.risk.setPolicy(acc.id, policy);
+    for (let i = 0; i < p.positionCapsLength(); i++) {
+      const cap = p.positionCaps(i, this.symbolCap)!;
+      this.risk.setSymbolCap(acc.id, this.symbolId(cap.symbol()!), cap.maxPosition());
+    }
+  }
+
+  // ---- account stage: executions -------------------------------------------------------------------
+
+  private applyExec(r: ExecReport, view: DataView, f: FrameInfo): void {
+    const orderId = r.orderId();
+    const o = this.orders.get(orderId);
+    const ts = r.tsNs();
+    this.seen(ts);
+    if (!o) {
+      this.counters.unknownExecs++;
+      this.deadLetter(view, f, `exec report for order ${orderId}, which this engine did not accept or no longer remembers`, ts);
+      return;
+    }
+    const seq = Number(r.execSeq());
+    if (seq !== 0) {
+      if (seq <= o.lastSeq) {
+        this.counters.duplicateExecs++;
+        return;
+      }
+      o.lastSeq = seq;
+    }
+    this.counters.execReports++;
+    const acc = o.account;
+    const status = r.status();
+    const lastQty = r.lastQty();
+    const lastPrice = r.lastPrice();
+    let filled = false;
+    if (lastQty > 0n && (status === ExecStatus.PARTIAL || status === ExecStatus.FILLED)) {
+      filled = true;
+      this.risk.fill(acc.id, o.symbolId, o.side, lastQty);
+      o.held = o.held > lastQty ? o.held - lastQty : 0n;
+      o.cum = r.cumQty();
+      this.lots.fill(acc.id, o.symbolId, o.side, lastQty, lastPrice);
+      acc.cashFlow += o.side === BUY ? -lastQty * lastPrice : lastQty * lastPrice;
+      let h = acc.holdings.get(o.symbolId);
+      if (!h) acc.holdings.set(o.symbolId, (h = { symbol: o.symbol, symbolId: o.symbolId, lastFill: lastPrice }));
+      h.lastFill = lastPrice;
+    }
+    // The book's leaves are what the order still holds; release anything above them.
+    const closed = status === ExecStatus.FILLED || status === ExecStatus.CANCELLED || (status === ExecStatus.REJECTED && r.leavesQty() === 0n);
+    const target = closed ? 0n : r.leavesQty();
+    if (o.held > target) {
+      this.risk.cancel(acc.id, o.symbolId, o.side, o.held - target);
+      o.held = target;
+    }
+    if (closed) this.finish(o);
+    if (filled) this.revalue(acc, ts, f.ingressNs, true, o.symbolId);
+  }
+
+  private finish(o: HeldOrder): void {
+    o.done = true;
+    o.account.open.delete(o);
+    // Remember finished orders for a while, so their repeated reports are still recognised.
+    this.doneOrders.push(o.orderId);
+    if (this.doneOrders.length - this.doneHead > this.cfg.engine.rememberDoneOrders) {
+      this.orders.delete(this.doneOrders[this.doneHead++]!);
+      if (this.doneHead > 65_536) this.doneOrders.splice(0, this.doneHead), (this.doneHead = 0);
+    }
+  }
+
+  /**
+   * Values the account at the board's marks, hands the day's P&L to the risk state, runs the risk
+   * monitor, and emits Position (of `changed`), PnL and Portfolio when `force` or when P&L moved.
+   */
+  private revalue(acc: Account, ts: bigint, originNs: number, force: boolean, changed = 0): void {
+    const v: Valuation = { cash: acc.initialCash + acc.cashFlow, equity: 0n, gross: 0n, realized: 0n, unrealized: 0n };
+    let marketValue = 0n;
+    const alerts: RiskAlertFacts[] = [];
+    for (const h of acc.holdings.values()) {
+      const pos = this.lots.position(acc.id, h.symbolId);
+      const mark = this.mark(acc, h.symbolId, h);
+      const unrealized = pos.quantity * mark - pos.cost;
+      v.realized += pos.realized;
+      v.unrealized += unrealized;
+      const mv = pos.quantity * mark;
+      marketValue += mv;
+      v.gross += mv < 0n ? -mv : mv;
+      const alert = this.monitor.position(acc.name, h.symbol, pos.quantity, mark, pos.realized + unrealized);
+      if (alert) alerts.push(alert);
+      if (h.symbolId === changed) this.emitPosition(acc, h, pos.quantity, pos.cost, pos.realized, unrealized, mark, ts, originNs);
+    }
+    v.equity = v.cash + marketValue;
+    const dayPnl = v.realized + v.unrealized;
+    if (dayPnl !== acc.reportedPnl) {
+      this.risk.addPnl(acc.id, dayPnl - acc.reportedPnl);
+      acc.reportedPnl = dayPnl;
+    }
+    const loss = this.monitor.dailyLoss(acc.name, dayPnl, acc.dailyLossLimit);
+    if (loss) alerts.push(loss);
+    if (force || dayPnl !== acc.lastOutputPnl) {
+      acc.lastOutputPnl = dayPnl;
+      this.emitPnl(acc, v, ts, originNs);
+    }
+    for (const a of alerts) this.emitRiskAlert(acc.name, a, ts, originNs);
+    if (!acc.killed && this.monitor.shouldKill(acc.name)) this.kill(acc, dayPnl, ts, originNs);
+  }
+
+  /** The kill switch: KILL in the risk state (every new order rejected at once), open orders cancelled. */
+  private kill(acc: Account, dayPnl: bigint, ts: bigint, originNs: number): void {
+    acc.killed = true;
+    this.counters.kills++;
+    if (acc.policy) this.risk.setPolicy(acc.id, { ...acc.policy, status: AccountStatus.KILL });
+    const limit = acc.dailyLossLimit > 0n ? acc.dailyLossLimit : this.cfg.riskMonitor.dailyLossLimit;
+    this.emitRiskAlert(acc.name, { symbol: null, kind: RiskAlertKind.KILL_SWITCH, positionSize: 0n, limit, currentPnl: dayPnl, severity: Severity.CRITICAL }, ts, originNs);
+    for (const o of acc.open) {
+      const b = this.writer.begin();
+      const body = Cancel.createCancel(b, o.orderId, b.createString(acc.name), b.createString(o.symbol), ts);
+      this.ctx.route(this.writer.finish(Body.Cancel, body), Body.Cancel, this.partitionOf(o.symbol), originNs);
+    }
+  }
+
+  private emitPosition(acc: Account, h: Holding, qty: bigint, cost: bigint, realized: bigint, unrealized: bigint, mark: bigint, ts: bigint, originNs: number): void {
+    const b = this.writer.begin();
+    const avg = qty === 0n ? 0n : cost / qty;
+    const body = Position.createPosition(b, b.createString(acc.name), b.createString(h.symbol), qty, avg, realized, unrealized, mark, ts);
+    this.ctx.emit(this.writer.finish(Body.Position, body), Body.Position, this.partitionOf(acc.name), originNs || undefined);
+  }
+
+  private emitPnl(acc: Account, v: Valuation, ts: bigint, originNs: number): void {
+    const partition = this.partitionOf(acc.name);
+    let b = this.writer.begin();
+    const pnl = PnL.createPnL(b, b.createString(acc.name), 0, v.realized, v.unrealized, ts);
+    this.ctx.emit(this.writer.finish(Body.PnL, pnl), Body.PnL, partition, originNs || undefined);
+    b = this.writer.begin();
+    const leverageBp = v.equity > 0n ? Number((v.gross * 10_000n) / v.equity) : v.gross > 0n ? 2_147_483_647 : 0;
+    const body = Portfolio.createPortfolio(b, b.createString(acc.name), v.cash, v.equity, v.gross, Math.min(leverageBp, 2_147_483_647), v.realized, v.unrealized, ts);
+    this.ctx.emit(this.writer.finish(Body.Portfolio, body), Body.Portfolio, partition, originNs || undefined);
+  }
+
+  private emitRiskAlert(account: string, a: RiskAlertFacts, ts: bigint, originNs: number): void {
+    const b = this.writer.begin();
+    const body = RiskAlert.createRiskAlert(b, b.createString(account), a.symbol === null ? 0 : b.createString(a.symbol), a.kind, a.positionSize, a.limit, a.currentPnl, a.severity, ts);
+    this.ctx.emit(this.writer.finish(Body.RiskAlert, body), Body.RiskAlert, this.partitionOf(account), originNs || undefined);
+  }
+
+  private deadLetter(view: DataView, f: FrameInfo, detail: string, ts: bigint): void {
+    const b = this.writer.begin();
+    const payload = DeadLetter.createPayloadVector(b, FrameReader.bytes(view, f));
+    const body = DeadLetter.createDeadLetter(b, DeadLetterReason.REJECTED_BY_JOB, b.createString(detail), -1, b.createString('trade-engine'), f.partition, -1n, payload, ts);
+    this.ctx.emit(this.writer.finish(Body.DeadLetter, body), Body.DeadLetter, f.partition, f.ingressNs);
+  }
+
+  // ---- symbol stage: the book ---------------------------------------------------------------------
+
+  private bookAccount(name: string): number {
+    let id = this.bookAccountIds.get(name);
+    if (id === undefined) {
+      id = this.bookAccounts.length;
+      this.bookAccounts.push(name);
+      this.bookAccountIds.set(name, id);
+    }
+    return id;
+  }
+
+  private submitToBook(o: Order, f: FrameInfo): void {
+    const symbol = o.symbol()!;
+    const order: BookOrder = {
+      orderId: o.orderId(), account: this.bookAccount(o.account()!), symbol: this.symbolId(symbol), side: o.side(), type: o.type(), tif: o.tif(),
+      postOnly: o.postOnly(), price: o.price(), stopPrice: o.stopPrice(), quantity: o.quantity(), stp: o.stp(),
+    };
+    this.book.submit(order);
+    this.publishReports(o.account()!, symbol, o.clientTsNs(), f);
+  }
+
+  private cancelInBook(c: Cancel, f: FrameInfo): void {
+    this.book.cancel(c.orderId());
+    this.publishReports(c.account()!, c.symbol()!, c.tsNs(), f);
+  }
+
+  private replaceInBook(r: Replace, f: FrameInfo): void {
+    this.book.replace(r.orderId(), r.price(), r.quantity());
+    this.publishReports(r.account()!, r.symbol()!, r.tsNs(), f);
+  }
+
+  /** The book's reports of the last operation: out of the runtime, and back to each order's account. */
+  private publishReports(requester: string, symbol: string, ts: bigint, f: FrameInfo): void {
+    for (const rep of this.book.reports()) {
+      // A report on an order the book does not hold carries no account: it answers the requester.
+      const account = rep.account === 0 ? requester : this.bookAccounts[rep.account]!;
+      // Exec ids: the symbol's hash and its own count, so they do not depend on which worker runs it.
+      let counter = this.execCounters.get(symbol);
+      if (!counter) {
+        const bytes = utf8.encode(symbol);
+        this.execCounters.set(symbol, (counter = { base: BigInt(murmur2(bytes, 0, bytes.length) >>> 0) << 32n, n: 0n }));
+      }
+      const execId = counter.base | ++counter.n;
+      const frame = this.emitExec(this.writer, account, symbol, rep, execId, ts, f.partition, f.ingressNs);
+      this.ctx.route(frame, Body.ExecReport, this.partitionOf(account), f.ingressNs);
+    }
+  }
+
+  private emitExec(
+    w: FrameWriter, account: string, symbol: string,
+    r: Pick<BookReport, 'orderId' | 'execSeq' | 'status' | 'side' | 'reason' | 'lastQty' | 'lastPrice' | 'leavesQty' | 'cumQty'>,
+    execId: bigint, ts: bigint, partition: number, originNs: number,
+  ): Uint8Array {
+    const b: Builder = w.begin();
+    const body = ExecReport.createExecReport(
+      b, r.orderId, b.createString(account), b.createString(symbol), execId, BigInt(r.execSeq), r.status, r.side, r.lastQty, r.lastPrice, r.leavesQty,
+      r.cumQty, r.reason, ts,
+    );
+    const frame = w.finish(Body.ExecReport, body);
+    this.ctx.emit(frame, Body.ExecReport, partition, originNs);
+    return frame;
+  }
+}
+
+export function createJob(ctx: JobContext): Job {
+  return new TradeEngine(ctx, ctx.options);
+}

@@ -1,0 +1,85 @@
+// The runtime's outputs as typed events (risk decisions, exec reports, alerts, positions, P&L,
+// portfolios, dead letters from jobs), decoded on the main thread only for the kinds someone listens
+// to, and the latency of each output from the input that caused it, in HDR histograms.
+//
+// Thread-safety: main thread only, like the Runtime that owns it.
+import { WireBuffer } from '../wire/wire-buffer.js';
+import {
+  ArbitrageAlertT, Body, DeadLetterT, Envelope, ExecReportT, OrderImbalanceAlertT, PnLT, PortfolioT, PositionT, PriceAlertT, RiskAlertT,
+  RiskDecisionT, VolumeSpikeAlertT,
+} from '../wire/generated/index.js';
+import { latencyHistogram, type LatencyHistogram } from '../metrics/histogram.js';
+
+export type Alert = PriceAlertT | VolumeSpikeAlertT | RiskAlertT | OrderImbalanceAlertT | ArbitrageAlertT;
+export type AlertKind = 'PriceAlert' | 'VolumeSpikeAlert' | 'RiskAlert' | 'OrderImbalanceAlert' | 'ArbitrageAlert';
+
+export interface RuntimeEvents {
+  riskDecision: RiskDecisionT;
+  execReport: ExecReportT;
+  alert: { kind: AlertKind; alert: Alert };
+  position: PositionT;
+  pnl: PnLT;
+  portfolio: PortfolioT;
+  /** A frame a job refused (the ingress verifier's rejections go to onDeadLetter). */
+  deadLetter: DeadLetterT;
+}
+export type RuntimeEventName = keyof RuntimeEvents;
+
+const EVENT_OF: Partial<Record<Body, RuntimeEventName>> = {
+  [Body.RiskDecision]: 'riskDecision',
+  [Body.ExecReport]: 'execReport',
+  [Body.PriceAlert]: 'alert',
+  [Body.VolumeSpikeAlert]: 'alert',
+  [Body.RiskAlert]: 'alert',
+  [Body.OrderImbalanceAlert]: 'alert',
+  [Body.ArbitrageAlert]: 'alert',
+  [Body.Position]: 'position',
+  [Body.PnL]: 'pnl',
+  [Body.Portfolio]: 'portfolio',
+  [Body.DeadLetter]: 'deadLetter',
+};
+
+/** Latency stages the runtime measures on its outputs, from the cause's ingress (or planned send time). */
+export type OutputStage = 'risk_decision' | 'exec_report' | 'alert';
+const STAGE_OF: Partial<Record<Body, OutputStage>> = {
+  [Body.RiskDecision]: 'risk_decision',
+  [Body.ExecReport]: 'exec_report',
+  [Body.PriceAlert]: 'alert',
+  [Body.VolumeSpikeAlert]: 'alert',
+  [Body.RiskAlert]: 'alert',
+  [Body.OrderImbalanceAlert]: 'alert',
+  [Body.ArbitrageAlert]: 'alert',
+};
+
+export class OutputEvents {
+  private readonly handlers = new Map<RuntimeEventName, ((e: never) => void)[]>();
+  readonly histograms: Record<OutputStage, LatencyHistogram> = {
+    risk_decision: latencyHistogram(),
+    exec_report: latencyHistogram(),
+    alert: latencyHistogram(),
+  };
+  /** Outputs counted by message type name. */
+  readonly counts = new Map<string, number>();
+
+  on<K extends RuntimeEventName>(name: K, handler: (e: RuntimeEvents[K]) => void): void {
+    const list = this.handlers.get(name) ?? [];
+    list.push(handler as (e: never) => void);
+    this.handlers.set(name, list);
+  }
+
+  /** One output frame: count it, time it from its cause, and hand it to listeners of its kind. */
+  deliver(view: DataView, at: number, length: number, msgType: number, originNs: number, nowNs: number): void {
+    const stage = STAGE_OF[msgType as Body];
+    if (stage !== undefined && originNs > 0 && nowNs >= originNs) this.histograms[stage].recordValue(Math.round(nowNs - originNs));
+    const name = Body[msgType] ?? `type ${msgType}`;
+    this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
+    const event = EVENT_OF[msgType as Body];
+    if (event === undefined) return;
+    const list = this.handlers.get(event);
+    if (!list) return;
+    const bytes = new Uint8Array(view.buffer, view.byteOffset + at, length).slice();
+    const body = Envelope.getRootAsEnvelope(new WireBuffer(bytes)).unpack().body;
+    const payload = event === 'alert' ? { kind: name as AlertKind, alert: body as Alert } : body;
+    for (const h of list) h(payload as never);
+  }
+}
