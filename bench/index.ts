@@ -20,7 +20,11 @@ export const BENCHMARKS: Record<string, { about: string; run: (opts: BenchRunOpt
     run: async (opts) => (await import('./routing.bench.js')).runRoutingBench(opts),
   },
   kernels: {
-    about: 'each Wasm kernel against its TypeScript reference on the same operations (FIFO lots, pre-trade risk so far)',
+    about: 'each Wasm kernel against its TypeScript reference on the same operations (order book vs nodejs-order-book, windows, FIFO lots, pre-trade risk)',
     run: async (opts) => (await import('./kernels.bench.js')).runKernelsBench(opts),
+  },
+  pipeline: {
+    about: 'the trading pipeline open loop at fixed order rates: order -> risk decision and -> exec report percentiles, highest sustained rate',
+    run: async (opts) => (await import('./pipeline.bench.js')).runPipelineBench(opts),
   },
 };

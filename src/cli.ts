@@ -5,7 +5,12 @@ import { VERSION } from './version.js';
 const HELP = `tickwave ${VERSION}: an embeddable streaming runtime for real-time trading
 
 Usage:
-  tickwave run                      run the main job (the embedded pipeline on the built-in simulator)
+  tickwave run [--rate N] [--seed N] [--traders N] [--workers N] [--partitions N] [--duration S]
+              [--scenario crash|spike|arbitrage[@S]] [--config FILE] [--interval MS]
+                                    run the main job: the trading pipeline in this process on the
+                                    built-in market simulator (N events/s, default 20,000), with a live
+                                    status; Ctrl-C stops it and prints a summary. --config: a JSON file
+                                    of job thresholds (see the README)
   tickwave bench [name] [--quick] [--json] [--no-save]
                                     run every benchmark, or one by name; --quick keeps it short,
                                     --json ends each benchmark's output with one JSON line;
@@ -71,17 +76,8 @@ function flags(args: string[], allowed: string[]): { positional: string[]; set: 
 }
 
 async function run(args: string[], io: Io): Promise<number> {
-  flags(args, []);
-  const { selfCheck, runtimeCheck } = await import('./self-check.js');
-  io.out(`tickwave ${VERSION}`);
-  io.out(`wire format: ${selfCheck()}`);
-  io.out(`runtime: ${await runtimeCheck()}`);
-  io.out('');
-  io.out('Not wired yet: the market simulator, the five analytics jobs, the trade engine and the');
-  io.out('dashboard (the Wasm kernels they will run are built and tested: `tickwave bench kernels`).');
-  io.out('`tickwave run` starts them as each lands; today it checks that the wire format, the Wasm');
-  io.out('reader and the shared-memory runtime work on this machine.');
-  return 0;
+  const { runCommand } = await import('./run-command.js');
+  return runCommand(args, io, { tty: io === defaultIo && process.stdout.isTTY === true });
 }
 
 async function bench(args: string[], io: Io): Promise<number> {

@@ -26,10 +26,12 @@ export interface RiskAlertFacts {
 
 const abs = (v: bigint): bigint => (v < 0n ? -v : v);
 
-export class RiskMonitor {
-  /** Level per account + symbol (position) and per account (loss). */
-  private readonly levels = new Map<string, number>();
+/** Where the monitor keeps one position's or one account's level (held by the caller's own record). */
+export interface MonitorLevel {
+  level: number;
+}
 
+export class RiskMonitor {
   constructor(private readonly cfg: PipelineConfig['riskMonitor']) {}
 
   private level(value: bigint, limit: bigint, inclusive: boolean): number {
@@ -38,17 +40,17 @@ export class RiskMonitor {
     return value * 10_000n > limit * BigInt(this.cfg.warnAtBp) ? WARNING : OK;
   }
 
-  private enter(key: string, level: number): boolean {
-    const before = this.levels.get(key) ?? OK;
-    this.levels.set(key, level);
+  private enter(state: MonitorLevel, level: number): boolean {
+    const before = state.level;
+    state.level = level;
     return level > before;
   }
 
   /** One symbol's position of an account, valued at `mark`; the alert to emit, if any. */
-  position(account: string, symbol: string, quantity: bigint, mark: bigint, pnl: bigint): RiskAlertFacts | null {
+  position(state: MonitorLevel, symbol: string, quantity: bigint, mark: bigint, pnl: bigint): RiskAlertFacts | null {
     const limit = this.cfg.positionLimit;
     const lvl = this.level(abs(quantity * mark), limit, false);
-    if (!this.enter(`${account}\u0000${symbol}`, lvl)) return null;
+    if (!this.enter(state, lvl)) return null;
     return {
       symbol,
       kind: lvl === EXCEEDED ? RiskAlertKind.POSITION_LIMIT_EXCEEDED : RiskAlertKind.POSITION_LIMIT_WARNING,
@@ -60,10 +62,10 @@ export class RiskMonitor {
   }
 
   /** The account's day P&L against its loss limit (the policy's, or the configured default). */
-  dailyLoss(account: string, dayPnl: bigint, policyLimit: bigint): RiskAlertFacts | null {
+  dailyLoss(state: MonitorLevel, dayPnl: bigint, policyLimit: bigint): RiskAlertFacts | null {
     const limit = policyLimit > 0n ? policyLimit : this.cfg.dailyLossLimit;
     const lvl = this.level(-dayPnl, limit, true);
-    if (!this.enter(account, lvl)) return null;
+    if (!this.enter(state, lvl)) return null;
     return {
       symbol: null,
       kind: lvl === EXCEEDED ? RiskAlertKind.DAILY_LOSS_EXCEEDED : RiskAlertKind.DAILY_LOSS_WARNING,
@@ -75,7 +77,7 @@ export class RiskMonitor {
   }
 
   /** True when the loss level is EXCEEDED and the kill switch is configured. */
-  shouldKill(account: string): boolean {
-    return this.cfg.killSwitch && this.levels.get(account) === EXCEEDED;
+  shouldKill(state: MonitorLevel): boolean {
+    return this.cfg.killSwitch && state.level === EXCEEDED;
   }
 }

@@ -22,7 +22,7 @@ import {
 } from '../wire/generated/index.js';
 import { resolvePipelineConfig, type PipelineConfig } from './config.js';
 import { FrameReader, FrameWriter } from './frame-io.js';
-import { RiskMonitor, type RiskAlertFacts } from './risk-monitor.js';
+import { type MonitorLevel, RiskMonitor, type RiskAlertFacts } from './risk-monitor.js';
 
 const BUY = 1;
 const utf8 = new TextEncoder();
@@ -42,14 +42,22 @@ interface HeldOrder {
   done: boolean;
 }
 
-interface Holding {
+interface Holding extends MonitorLevel {
   symbol: string;
   symbolId: number;
   /** Price of the last fill: the mark until the board has one. */
   lastFill: bigint;
+  /** The lots kernel's position, as of the last fill (read once per fill, not per valuation). */
+  quantity: bigint;
+  cost: bigint;
+  realized: bigint;
+  /** The mark of the last valuation (board price as a number, or -1 for the last fill). */
+  markSeen: number;
 }
 
 interface Account {
+  /** The risk monitor's daily-loss level. */
+  loss: MonitorLevel;
   id: number;
   name: string;
   policy: RiskPolicy | null;
@@ -175,6 +183,7 @@ export class TradeEngine implements Job {
     let a = this.accounts.get(name);
     if (!a) {
       a = {
+        loss: { level: 0 },
         id: this.accounts.size + 1, name, policy: null, dailyLossLimit: 0n, initialCash: 0n, cashFlow: 0n, holdings: new Map(), reportedPnl: 0n,
         open: new Set(), killed: false, lastOutputPnl: 0n,
       };
@@ -202,6 +211,15 @@ export class TradeEngine implements Job {
     return holding?.lastFill ?? 0n;
   }
 
+  /** Whether any of the account's marks moved since its last valuation. */
+  private marksMoved(acc: Account): boolean {
+    for (const h of acc.holdings.values()) {
+      const seen = this.ctx.prices.read(h.symbolId - 1, this.markOut) ? this.markOut.price : -1;
+      if (seen !== h.markSeen) return true;
+    }
+    return false;
+  }
+
   private checkOrder(o: Order, view: DataView, f: FrameInfo): void {
     this.counters.orders++;
     const orderId = o.orderId();
@@ -212,7 +230,7 @@ export class TradeEngine implements Job {
     const acc = this.account(accName);
     const symbolId = this.symbolId(symbol);
     // Revalue first: a loss that crossed the limit since the last event takes effect before this order.
-    if (acc.holdings.size > 0) this.revalue(acc, ts, f.ingressNs, false);
+    if (acc.holdings.size > 0 && this.marksMoved(acc)) this.revalue(acc, ts, f.ingressNs, false);
     const type = o.type();
     const price = o.price();
     const qty = o.quantity();
@@ -339,8 +357,15 @@ export class TradeEngine implements Job {
       this.lots.fill(acc.id, o.symbolId, o.side, lastQty, lastPrice);
       acc.cashFlow += o.side === BUY ? -lastQty * lastPrice : lastQty * lastPrice;
       let h = acc.holdings.get(o.symbolId);
-      if (!h) acc.holdings.set(o.symbolId, (h = { symbol: o.symbol, symbolId: o.symbolId, lastFill: lastPrice }));
+      if (!h) {
+        h = { level: 0, symbol: o.symbol, symbolId: o.symbolId, lastFill: lastPrice, quantity: 0n, cost: 0n, realized: 0n, markSeen: -2 };
+        acc.holdings.set(o.symbolId, h);
+      }
       h.lastFill = lastPrice;
+      const pos = this.lots.position(acc.id, o.symbolId);
+      h.quantity = pos.quantity;
+      h.cost = pos.cost;
+      h.realized = pos.realized;
     }
     // The book's leaves are what the order still holds; release anything above them.
     const closed = status === ExecStatus.FILLED || status === ExecStatus.CANCELLED || (status === ExecStatus.REJECTED && r.leavesQty() === 0n);
@@ -373,17 +398,18 @@ export class TradeEngine implements Job {
     let marketValue = 0n;
     const alerts: RiskAlertFacts[] = [];
     for (const h of acc.holdings.values()) {
-      const pos = this.lots.position(acc.id, h.symbolId);
-      const mark = this.mark(acc, h.symbolId, h);
-      const unrealized = pos.quantity * mark - pos.cost;
-      v.realized += pos.realized;
+      const onBoard = this.ctx.prices.read(h.symbolId - 1, this.markOut);
+      h.markSeen = onBoard ? this.markOut.price : -1;
+      const mark = onBoard ? BigInt(this.markOut.price) : h.lastFill;
+      const mv = h.quantity * mark;
+      const unrealized = mv - h.cost;
+      v.realized += h.realized;
       v.unrealized += unrealized;
-      const mv = pos.quantity * mark;
       marketValue += mv;
       v.gross += mv < 0n ? -mv : mv;
-      const alert = this.monitor.position(acc.name, h.symbol, pos.quantity, mark, pos.realized + unrealized);
+      const alert = this.monitor.position(h, h.symbol, h.quantity, mark, h.realized + unrealized);
       if (alert) alerts.push(alert);
-      if (h.symbolId === changed) this.emitPosition(acc, h, pos.quantity, pos.cost, pos.realized, unrealized, mark, ts, originNs);
+      if (h.symbolId === changed) this.emitPosition(acc, h, h.quantity, h.cost, h.realized, unrealized, mark, ts, originNs);
     }
     v.equity = v.cash + marketValue;
     const dayPnl = v.realized + v.unrealized;
@@ -391,14 +417,14 @@ export class TradeEngine implements Job {
       this.risk.addPnl(acc.id, dayPnl - acc.reportedPnl);
       acc.reportedPnl = dayPnl;
     }
-    const loss = this.monitor.dailyLoss(acc.name, dayPnl, acc.dailyLossLimit);
+    const loss = this.monitor.dailyLoss(acc.loss, dayPnl, acc.dailyLossLimit);
     if (loss) alerts.push(loss);
     if (force || dayPnl !== acc.lastOutputPnl) {
       acc.lastOutputPnl = dayPnl;
       this.emitPnl(acc, v, ts, originNs);
     }
     for (const a of alerts) this.emitRiskAlert(acc.name, a, ts, originNs);
-    if (!acc.killed && this.monitor.shouldKill(acc.name)) this.kill(acc, dayPnl, ts, originNs);
+    if (!acc.killed && this.monitor.shouldKill(acc.loss)) this.kill(acc, dayPnl, ts, originNs);
   }
 
   /** The kill switch: KILL in the risk state (every new order rejected at once), open orders cancelled. */

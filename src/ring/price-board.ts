@@ -37,6 +37,8 @@ export class SymbolDirectory {
   private readonly u8: Uint8Array;
   private readonly mask: number;
   private readonly encoder = new TextEncoder();
+  /** Slots this thread has already found: a symbol's slot never changes once interned. */
+  private readonly known = new Map<string, number>();
 
   constructor(private readonly memory: PriceBoardMemory) {
     this.i32 = new Int32Array(memory.directory);
@@ -46,8 +48,13 @@ export class SymbolDirectory {
 
   /** The slot of a symbol, creating it if new. */
   intern(symbol: string): number {
-    const bytes = this.encoder.encode(symbol);
-    return this.internBytes(bytes, 0, bytes.length);
+    let slot = this.known.get(symbol);
+    if (slot === undefined) {
+      const bytes = this.encoder.encode(symbol);
+      slot = this.internBytes(bytes, 0, bytes.length);
+      if (this.known.size < this.memory.capacity) this.known.set(symbol, slot);
+    }
+    return slot;
   }
 
   /** The slot of the symbol in u8[start, start+len), creating it if new (nothing allocated when known). */

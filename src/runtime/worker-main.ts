@@ -48,15 +48,39 @@ interface Spilled {
   originNs: number;
 }
 const spill: Spilled[][] = Array.from({ length: setup.workers }, () => []);
+/** How many of each spill queue were already written (an index, so draining stays O(1) per frame). */
+const spillHead: number[] = new Array(setup.workers).fill(0);
 let seq = 0;
 
+/** Frames written to each producer and not yet published (publishing per frame costs a wake-up each). */
+const unpublished = new Map<RingProducer, number>();
+const PUBLISH_EVERY = 64;
+
 function write(p: RingProducer, frame: Uint8Array, msgType: number, partition: number, flags: number, originNs: number): boolean {
-  const at = p.claim(frame.length);
-  if (at < 0) return false;
+  let at = p.claim(frame.length);
+  if (at < 0) {
+    // Full: let the consumer see (and free) what is pending, then try once more.
+    publish(p);
+    at = p.claim(frame.length);
+    if (at < 0) return false;
+  }
   writeFrameHeaderFast(p.view, at, frame.length, msgType, partition, ++seq, originNs, flags);
   p.u8.set(frame, at + 24);
-  p.publish();
+  const n = (unpublished.get(p) ?? 0) + 1;
+  if (n >= PUBLISH_EVERY) publish(p);
+  else unpublished.set(p, n);
   return true;
+}
+
+function publish(p: RingProducer): void {
+  p.publish();
+  unpublished.delete(p);
+}
+
+/** Publishes everything written since the last round: the end of each round of polls. */
+function publishAll(): void {
+  for (const p of unpublished.keys()) p.publish();
+  unpublished.clear();
 }
 
 /** Egress to the main thread: it always drains, so waiting for room cannot deadlock. */
@@ -66,12 +90,18 @@ function toEgress(frame: Uint8Array, msgType: number, partition: number, flags: 
 
 function flushSpill(target: number): boolean {
   const queue = spill[target]!;
-  while (queue.length > 0) {
-    const f = queue[0]!;
-    if (!write(peers![target]!, f.frame, f.msgType, f.partition, FLAG_ROUTED, f.originNs)) return false;
-    queue.shift();
+  let head = spillHead[target]!;
+  while (head < queue.length) {
+    const f = queue[head]!;
+    if (!write(peers![target]!, f.frame, f.msgType, f.partition, FLAG_ROUTED, f.originNs)) break;
+    head++;
   }
-  return true;
+  if (head === queue.length) {
+    queue.length = 0;
+    head = 0;
+  }
+  spillHead[target] = head;
+  return queue.length === 0;
 }
 
 const symbols = new SymbolDirectory(setup.board);
@@ -93,7 +123,7 @@ function route(frame: Uint8Array, msgType: number, partition: number, originNs?:
   }
   const target = partition % setup.workers;
   // A peer ring can be full while that peer waits on ours: keep the frame rather than block.
-  if (spill[target]!.length > 0 || !write(peers[target]!, frame, msgType, partition, FLAG_ROUTED, origin)) {
+  if (spill[target]!.length > spillHead[target]! || !write(peers[target]!, frame, msgType, partition, FLAG_ROUTED, origin)) {
     spill[target]!.push({ frame: frame.slice(), msgType, partition, originNs: origin });
     Atomics.add(control, ctlBase + WORKER_SPILLED, 1);
   }
@@ -151,10 +181,14 @@ async function main(): Promise<void> {
   for (;;) {
     const observed = bell.observe();
     let n = 0;
-    for (let i = 0; i < inbound.length; i++) n += inbound[i]!.poll(dispatch, setup.batch);
+    // Later stages first: frames routed between partitions (an accepted order on its way to the book,
+    // exec reports on their way back) go before new input, which keeps the work in flight bounded.
+    for (let i = 1; i < inbound.length; i++) n += inbound[i]!.poll(dispatch, setup.batch * 4);
+    n += inbound[0]!.poll(dispatch, setup.batch);
     let spilled = false;
     if (peers) for (let t = 0; t < setup.workers; t++) if (!flushSpill(t)) spilled = true;
     if (tickNs !== Infinity) tick();
+    publishAll();
     if (n > 0) {
       Atomics.store(control, ctlBase + WORKER_IDLE, 0);
       Atomics.add(control, ctlBase + WORKER_ACTIVITY, n);
@@ -171,6 +205,7 @@ async function main(): Promise<void> {
     if (!woke) bell.wait(observed, setup.wait.parkMs);
   }
   for (const job of jobs) await job.onStop?.();
+  publishAll();
   parentPort!.postMessage({ kind: 'stopped' });
 }
 

@@ -1,0 +1,207 @@
+// `tickwave run`: the main job. The whole pipeline in this process on the built-in market simulator
+// (the trade engine and the four market-data jobs on the worker threads), with a live terminal
+// status: rates, alerts by kind, the risk check's latency percentiles and each worker's load.
+// Ctrl-C stops it cleanly (every frame sent is processed) and prints a summary.
+import { readFileSync } from 'node:fs';
+import { tradingJobs } from './jobs/index.js';
+import { resolvePipelineConfig } from './jobs/config.js';
+import { startRuntime, type Runtime, type RuntimeStats } from './runtime/runtime.js';
+import { percentiles } from './metrics/histogram.js';
+import { SimulatorSource } from './sim/simulator-source.js';
+import { SCENARIO_NAMES } from './sim/scenarios.js';
+
+export class RunOptionError extends Error {}
+
+export interface RunOptions {
+  rate: number;
+  seed: number;
+  traders: number;
+  workers: number | undefined;
+  partitions: number | undefined;
+  durationS: number;
+  scenario: { name: string; afterS: number } | null;
+  config: unknown;
+  intervalMs: number;
+}
+
+interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const OPTIONS = ['--rate', '--seed', '--traders', '--workers', '--partitions', '--duration', '--scenario', '--config', '--interval'];
+
+/** Parses `run`'s options; a bad one is refused with a message naming it. */
+export function parseRunOptions(args: string[]): RunOptions {
+  const given = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    if (!OPTIONS.includes(name)) throw new RunOptionError(`unknown option "${name}" for run (allowed: ${OPTIONS.join(', ')})`);
+    const value = eq > 0 ? a.slice(eq + 1) : args[++i];
+    if (value === undefined || value === '') throw new RunOptionError(`${name} needs a value`);
+    given.set(name, value);
+  }
+  const num = (name: string, fallback: number, check: (v: number) => boolean, what: string): number => {
+    const raw = given.get(name);
+    if (raw === undefined) return fallback;
+    const v = Number(raw);
+    if (!Number.isFinite(v) || !check(v)) throw new RunOptionError(`${name} must be ${what}, got "${raw}"`);
+    return v;
+  };
+  const int = (v: number) => Number.isInteger(v);
+  let scenario: RunOptions['scenario'] = null;
+  const sc = given.get('--scenario');
+  if (sc !== undefined) {
+    const [name, after] = sc.split('@');
+    if (!(SCENARIO_NAMES as readonly string[]).includes(name!)) throw new RunOptionError(`--scenario must be one of ${SCENARIO_NAMES.join(', ')} (optionally name@seconds), got "${sc}"`);
+    const afterS = after === undefined ? 5 : Number(after);
+    if (!Number.isFinite(afterS) || afterS < 0) throw new RunOptionError(`--scenario's delay after @ must be seconds of at least 0, got "${after}"`);
+    scenario = { name: name!, afterS };
+  }
+  let config: unknown = {};
+  const file = given.get('--config');
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new RunOptionError(`--config: cannot read ${file}: ${(e as Error).message}`);
+    }
+    try {
+      config = JSON.parse(text);
+    } catch (e) {
+      throw new RunOptionError(`--config: ${file} is not JSON: ${(e as Error).message}`);
+    }
+    try {
+      resolvePipelineConfig(config);
+    } catch (e) {
+      throw new RunOptionError(`--config: ${file}: ${(e as Error).message}`);
+    }
+  }
+  const workers = given.has('--workers') ? num('--workers', 1, (v) => int(v) && v >= 1 && v <= 64, 'an integer from 1 to 64') : undefined;
+  const partitions = given.has('--partitions') ? num('--partitions', 1, (v) => int(v) && v >= 1 && v <= 65_535, 'an integer from 1 to 65535') : undefined;
+  return {
+    rate: num('--rate', 20_000, (v) => v > 0 && v <= 10_000_000, 'events per second above 0 (at most 10,000,000)'),
+    seed: num('--seed', 42, (v) => int(v) && v >= 0 && v < 2 ** 32, 'an integer from 0 to 4294967295'),
+    traders: num('--traders', 20, (v) => int(v) && v >= 0 && v <= 999, 'an integer from 0 to 999'),
+    workers,
+    partitions,
+    durationS: num('--duration', Infinity, (v) => v > 0, 'seconds above 0'),
+    scenario,
+    config,
+    intervalMs: num('--interval', 1_000, (v) => int(v) && v >= 100, 'milliseconds, an integer of at least 100'),
+  };
+}
+
+const fmt = (v: number): string => Math.round(v).toLocaleString('en-US');
+const us = (ns: number): string => (ns / 1_000).toFixed(ns < 10_000 ? 1 : 0);
+
+const ALERT_KINDS: [string, string][] = [
+  ['PriceAlert', 'price'],
+  ['VolumeSpikeAlert', 'volume'],
+  ['RiskAlert', 'risk'],
+  ['OrderImbalanceAlert', 'imbalance'],
+  ['ArbitrageAlert', 'arbitrage'],
+];
+
+/** The status block: what a trading-infrastructure engineer looks at while it runs. */
+export function statusLines(rt: Runtime, source: SimulatorSource, elapsedS: number, before: { stats: RuntimeStats; counts: Record<string, number>; at: number }, now: number): string[] {
+  const stats = rt.stats();
+  const counts = rt.outputCounts();
+  const dt = Math.max(1e-3, (now - before.at) / 1_000);
+  const rate = (v: number, was: number) => fmt((v - was) / dt);
+  const c = (name: string, from: Record<string, number>) => from[name] ?? 0;
+  const h = rt.histograms();
+  const risk = percentiles(h.risk_decision);
+  const exec = percentiles(h.exec_report);
+  const src = source.stats();
+  const lines = [
+    `tickwave run · ${elapsedS.toFixed(0)} s · simulator ${fmt(src.rate)} events/s${src.paused ? ' (paused)' : ''} · ${stats.workers} worker(s), ${stats.partitions} partitions` +
+      (src.behindMs > 100 ? ` · sender ${fmt(src.behindMs)} ms behind` : ''),
+    `in ${rate(stats.ingested, before.stats.ingested)}/s   out ${rate(stats.output, before.stats.output)}/s   risk decisions ${rate(c('RiskDecision', counts), c('RiskDecision', before.counts))}/s` +
+      `   exec reports ${rate(c('ExecReport', counts), c('ExecReport', before.counts))}/s   dead letters ${fmt(stats.rejected + c('DeadLetter', counts))}`,
+    `alerts   ${ALERT_KINDS.map(([k, label]) => `${label} ${fmt(c(k, counts))}`).join('   ')}`,
+    `risk check (order in -> decision out, µs)   p50 ${us(risk.p50)}   p99 ${us(risk.p99)}   p99.9 ${us(risk.p999)}   max ${us(risk.max)}   (exec report p99 ${us(exec.p99)})`,
+    ...stats.perWorker.map((w, i) => {
+      const was = before.stats.perWorker[i]?.framesHandled ?? 0;
+      const fill = (100 * w.inbound.used) / w.inbound.capacity;
+      return `worker ${w.workerId}: ${rate(w.framesHandled, was)} frames/s, inbound ring ${fill.toFixed(fill < 1 ? 1 : 0)}% full${w.alive ? '' : ' (crashed)'}`;
+    }),
+  ];
+  return lines;
+}
+
+export async function runCommand(args: string[], io: Io, control: { tty?: boolean; signal?: AbortSignal } = {}): Promise<number> {
+  const { signal } = control;
+  let opts: RunOptions;
+  try {
+    opts = parseRunOptions(args);
+  } catch (e) {
+    if (e instanceof RunOptionError) {
+      io.err(`tickwave run: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+  let source: SimulatorSource;
+  try {
+    source = new SimulatorSource({ seed: opts.seed, traders: opts.traders, eventsPerSecond: opts.rate, rate: opts.rate });
+  } catch (e) {
+    io.err(`tickwave run: ${(e as Error).message}`);
+    return 2;
+  }
+  const rt = await startRuntime({ jobs: tradingJobs(opts.config), workers: opts.workers, partitions: opts.partitions, sources: [source] });
+  const started = Date.now();
+  const tty = control.tty === true;
+  let shown = 0;
+  let before = { stats: rt.stats(), counts: rt.outputCounts(), at: started };
+  const show = (): void => {
+    const now = Date.now();
+    const lines = statusLines(rt, source, (now - started) / 1_000, before, now);
+    before = { stats: rt.stats(), counts: rt.outputCounts(), at: now };
+    if (tty) {
+      if (shown > 0) process.stdout.write(`\x1b[${shown}A\x1b[J`);
+      process.stdout.write(`${lines.join('\n')}\n`);
+      shown = lines.length;
+    } else {
+      for (const l of lines) io.out(l);
+      io.out('');
+    }
+  };
+  let scenarioTimer: NodeJS.Timeout | undefined;
+  if (opts.scenario) {
+    const { name, afterS } = opts.scenario;
+    scenarioTimer = setTimeout(() => {
+      source.trigger(name);
+      io.out(`scenario "${name}" triggered`);
+      shown = 0;
+    }, afterS * 1_000);
+  }
+  const timer = setInterval(show, opts.intervalMs);
+  await new Promise<void>((resolve) => {
+    const finish = () => resolve();
+    process.once('SIGINT', finish);
+    process.once('SIGTERM', finish);
+    signal?.addEventListener('abort', finish, { once: true });
+    if (Number.isFinite(opts.durationS)) setTimeout(finish, opts.durationS * 1_000).unref();
+  });
+  clearInterval(timer);
+  clearTimeout(scenarioTimer);
+  io.out('stopping: draining the rings ...');
+  const final = await rt.stop();
+  show();
+  const counts = rt.outputCounts();
+  const risk = percentiles(rt.histograms().risk_decision);
+  const seconds = (Date.now() - started) / 1_000;
+  io.out(`summary: ${fmt(final.ingested)} frames in over ${seconds.toFixed(1)} s (${fmt(final.ingested / seconds)}/s), ${fmt(final.output)} out, ` +
+    `${fmt(final.rejected + (counts.DeadLetter ?? 0))} dead letters, ${fmt(final.dropped)} dropped`);
+  io.out(`  risk decisions ${fmt(counts.RiskDecision ?? 0)}, exec reports ${fmt(counts.ExecReport ?? 0)}; alerts: ${ALERT_KINDS.map(([k, l]) => `${l} ${fmt(counts[k] ?? 0)}`).join(', ')}`);
+  io.out(`  risk check latency (µs): p50 ${us(risk.p50)}, p99 ${us(risk.p99)}, p99.9 ${us(risk.p999)}, p99.99 ${us(risk.p9999)}, max ${us(risk.max)} over ${fmt(risk.count)} orders`);
+  if (final.crashes.length > 0) {
+    for (const c of final.crashes) io.err(`worker ${c.workerId} crashed (partitions ${c.partitions.join(', ')}): ${c.error}`);
+    return 1;
+  }
+  return 0;
+}
