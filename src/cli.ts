@@ -1,4 +1,4 @@
-// The `tickwave` command: `run` (the main job), `bench` (the benchmark suite). Bad arguments get a
+// The `tickwave` command: `run` (the main job), `check` (a quick self-test), `bench` (the benchmark suite). Bad arguments get a
 // message naming what was wrong and exit code 2.
 import { VERSION } from './version.js';
 
@@ -11,6 +11,7 @@ Usage:
                                     built-in market simulator (N events/s, default 20,000), with a live
                                     status; Ctrl-C stops it and prints a summary. --config: a JSON file
                                     of job thresholds (see the README)
+  tickwave check                     check that the wire format, the Wasm reader and the runtime work here
   tickwave bench [name] [--quick] [--json] [--no-save]
                                     run every benchmark, or one by name; --quick keeps it short,
                                     --json ends each benchmark's output with one JSON line;
@@ -56,6 +57,8 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       return 0;
     case 'run':
       return run(rest, io);
+    case 'check':
+      return check(rest, io);
     case 'bench':
       return bench(rest, io);
     default:
@@ -78,6 +81,15 @@ function flags(args: string[], allowed: string[]): { positional: string[]; set: 
 async function run(args: string[], io: Io): Promise<number> {
   const { runCommand } = await import('./run-command.js');
   return runCommand(args, io, { tty: io === defaultIo && process.stdout.isTTY === true });
+}
+
+async function check(args: string[], io: Io): Promise<number> {
+  flags(args, []);
+  const { selfCheck, runtimeCheck } = await import('./self-check.js');
+  io.out(`tickwave ${VERSION}`);
+  io.out(`wire format: ${selfCheck()}`);
+  io.out(`runtime: ${await runtimeCheck()}`);
+  return 0;
 }
 
 async function bench(args: string[], io: Io): Promise<number> {

@@ -31,15 +31,51 @@ describe('tickwave (the installed command)', () => {
     expect(r.out).toContain('tickwave run ');
     expect(r.out).toContain('tickwave bench [name] [--quick] [--json] [--no-save]');
   });
-  test('run checks the wire format and the runtime, and says what is not wired yet', () => {
-    const r = tickwave('run');
+  test('check verifies the wire format and the runtime on this machine', () => {
+    const r = tickwave('check');
     expect(r.code).toBe(0);
     expect(r.out).toContain('wire format: ok (a 128-byte Order verified by TypeScript and Wasm; a corrupted copy rejected: file identifier is not "TWV1" at byte 4)');
     expect(r.out).toMatch(/runtime: ok \(100,000 quotes at full speed through \d+ workers? and \d+ partitions, every one handled; time in the ring p50 [0-9.]+ µs, p99 [0-9.]+ µs\)/);
-    expect(r.out).toContain('Not wired yet');
   });
+  test('run runs the pipeline on the simulator, shows its status and ends with a summary', () => {
+    const r = tickwave('run', '--duration', '3', '--rate', '4000', '--interval', '1000', '--scenario', 'spike@1');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('scenario "spike" triggered');
+    expect(r.out).toMatch(/tickwave run · \d+ s · simulator 4,000 events\/s · \d+ worker\(s\), \d+ partitions/);
+    expect(r.out).toMatch(/alerts {3}price \d+ {3}volume \d+ {3}risk \d+ {3}imbalance \d+ {3}arbitrage \d+/);
+    expect(r.out).toMatch(/risk check \(order in -> decision out, µs\) {3}p50 [0-9.]+ {3}p99 [0-9.]+ {3}p99.9 [0-9.]+/);
+    expect(r.out).toMatch(/worker 0: [0-9,]+ frames\/s, inbound ring [0-9.]+% full/);
+    const summary = /summary: ([0-9,]+) frames in over [0-9.]+ s \([0-9,]+\/s\), ([0-9,]+) out, 0 dead letters, 0 dropped/.exec(r.out);
+    expect(summary).not.toBeNull();
+    // 3 s at 4,000 events/s, plus the instruments and policies sent first.
+    expect(Number(summary![1]!.replaceAll(',', ''))).toBeGreaterThan(8_000);
+    expect(r.out).toMatch(/risk check latency \(µs\): p50 [0-9.]+, p99 [0-9.]+, p99.9 [0-9.]+, p99.99 [0-9.]+, max [0-9.]+ over [0-9,]+ orders/);
+  }, 60_000);
   test('an unknown command exits 2 and names it', () => {
     expect(tickwave('trade')).toEqual({ code: 2, out: '', err: 'tickwave: unknown command "trade"\nRun `tickwave --help` for usage.\n' });
+  });
+});
+
+describe('tickwave run: bad options are named', () => {
+  test.each([
+    [['--rate', '-5'], 'tickwave run: --rate must be events per second above 0 (at most 10,000,000), got "-5"'],
+    [['--rate'], 'tickwave run: --rate needs a value'],
+    [['--workers', '1.5'], 'tickwave run: --workers must be an integer from 1 to 64, got "1.5"'],
+    [['--speed', '2'], 'tickwave run: unknown option "--speed" for run (allowed: --rate, --seed, --traders, --workers, --partitions, --duration, --scenario, --config, --interval)'],
+    [['--scenario', 'melt'], 'tickwave run: --scenario must be one of crash, spike, arbitrage (optionally name@seconds), got "melt"'],
+    [['--config', '/nonexistent/tw.json'], 'tickwave run: --config: cannot read /nonexistent/tw.json: ENOENT: no such file or directory, open \'/nonexistent/tw.json\''],
+  ])('%j', async (args, message) => {
+    const r = await inProcess('run', ...args);
+    expect(r).toEqual({ code: 2, out: [], err: [message] });
+  });
+  test('a config file with a bad threshold names the option', async () => {
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const file = join(mkdtempSync(join(tmpdir(), 'tw-')), 'config.json');
+    writeFileSync(file, JSON.stringify({ orderImbalance: { shareBp: 0 } }));
+    const r = await inProcess('run', '--config', file);
+    expect(r).toEqual({ code: 2, out: [], err: [`tickwave run: --config: ${file}: orderImbalance.shareBp must be an integer above 0, got 0`] });
   });
 });
 
@@ -47,7 +83,7 @@ describe('tickwave bench', () => {
   test('an unknown benchmark exits 2 and lists the available ones', async () => {
     const r = await inProcess('bench', 'nope');
     expect(r.code).toBe(2);
-    expect(r.err).toEqual(['tickwave: unknown benchmark "nope" (available: wire, ring, routing, kernels)\nRun `tickwave --help` for usage.']);
+    expect(r.err).toEqual(['tickwave: unknown benchmark "nope" (available: wire, ring, routing, kernels, pipeline)\nRun `tickwave --help` for usage.']);
   });
   test('an unknown option exits 2 and lists the allowed ones', async () => {
     const r = await inProcess('bench', 'wire', '--fast');
@@ -57,7 +93,7 @@ describe('tickwave bench', () => {
   test('--list names every benchmark', async () => {
     const r = await inProcess('bench', '--list');
     expect(r.code).toBe(0);
-    expect(r.out.map((l) => l.split(' ')[0])).toEqual(['wire', 'ring', 'routing', 'kernels']);
+    expect(r.out.map((l) => l.split(' ')[0])).toEqual(['wire', 'ring', 'routing', 'kernels', 'pipeline']);
   });
   test('wire --quick --json ends with one JSON line holding the figures and their ratio', async () => {
     const r = await inProcess('bench', 'wire', '--quick', '--json', '--no-save');

@@ -192,3 +192,42 @@ describe('runtime', () => {
     await expect(startRuntime({ job: join(import.meta.dirname, 'fixtures/jobs/missing.mjs'), workers: 1 })).rejects.toThrow('tickwave: worker 0 failed');
   });
 });
+
+describe('several jobs, stages and ticks', () => {
+  const STAGES = join(import.meta.dirname, 'fixtures/jobs/stages.mjs');
+
+  test('each frame goes to every job in order; a routed frame says so and keeps its origin time', async () => {
+    const rt = await startRuntime({ jobs: [STAGES, { module: STAGES, options: { name: 'second' } }], workers: 2, partitions: 4 });
+    const markers: string[] = [];
+    const origins: number[] = [];
+    rt.onOutput((view, at, length, type, _partition, originNs) => {
+      if (type === 238) markers.push(new TextDecoder().decode(new Uint8Array(view.buffer, at, length)));
+      if (type === Body.Quote) origins.push(originNs);
+    });
+    const planned = [1_000_001, 2_000_002, 3_000_003];
+    for (let i = 0; i < planned.length; i++) expect(rt.ingest(quote(i), 'test', planned[i])).toBe(Ingest.OK);
+    await rt.whenIdle();
+    // The second job saw each quote once as input and once routed; the first job emitted each routed copy.
+    expect(markers.sort()).toEqual(['second:input', 'second:input', 'second:input', 'second:routed', 'second:routed', 'second:routed']);
+    expect(origins.sort()).toEqual(planned);
+    await rt.stop();
+  });
+
+  test('onTick runs while no frame arrives', async () => {
+    const rt = await startRuntime({ jobs: [{ module: STAGES, options: { name: 'ticker' } }], workers: 2, partitions: 2 });
+    const ticks: number[] = [];
+    rt.onOutput((_v, _a, _l, type, partition) => {
+      if (type === 237) ticks.push(partition);
+    });
+    const deadline = Date.now() + 5_000;
+    while (ticks.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await rt.stop();
+    expect(ticks.sort()).toEqual([0, 1]);
+  });
+
+  test('job options are checked: a jobs entry without a module is named', async () => {
+    await expect(startRuntime({ jobs: [{ options: {} } as never] })).rejects.toThrow('jobs[0] must be the path or file: URL of a module exporting createJob, or { module, options }');
+    await expect(startRuntime({})).rejects.toThrow('job or jobs must name at least one module exporting createJob');
+    await expect(startRuntime({ job: STAGES, sources: [{ name: 'x' } as never] })).rejects.toThrow('sources[0] must have run(sink) and stop()');
+  });
+});

@@ -469,6 +469,11 @@ export class Runtime {
     return this.stats();
   }
 
+  /** Resolves when every source's run() has ended (a finite source ran out, or stop() was called). */
+  async sourcesDone(): Promise<void> {
+    await Promise.all(this.sourceRuns);
+  }
+
   /**
    * Resolves when every frame given so far has been handled and every output delivered: empty rings
    * and idle workers, twice, with no activity in between. For tests and scripted steps; a running
