@@ -10,3 +10,17 @@ test('README: encode an order, decode it, and decode a truncated copy', () => {
     ok: false, code: 1, offset: 0, field: null, reason: 'frame too short to hold a root offset and file identifier at byte 0',
   });
 });
+
+test('README: the pipeline, embedded, on the simulator', async () => {
+  const { startRuntime, tradingJobs, SimulatorSource } = await import('../src/index.js');
+  const sim = new SimulatorSource({ seed: 42, rate: 20_000, maxEvents: 5_000 });
+  const rt = await startRuntime({ jobs: tradingJobs({ priceMovement: { thresholdBp: 300 } }), sources: [sim], workers: 1 });
+  let decisions = 0;
+  rt.on('riskDecision', () => decisions++);
+  sim.trigger('crash');
+  await rt.sourcesDone();
+  const stats = await rt.stop();
+  expect(stats.ingested).toBe(sim.simulator.setupFrames().length + 5_000);
+  expect(decisions).toBe(rt.outputCounts().RiskDecision);
+  expect(rt.histograms().risk_decision.totalCount).toBe(decisions);
+}, 60_000);
