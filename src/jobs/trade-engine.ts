@@ -53,6 +53,12 @@ interface Holding extends MonitorLevel {
   realized: bigint;
   /** The mark of the last valuation (board price as a number, or -1 for the last fill). */
   markSeen: number;
+  /** That valuation: mark, quantity x mark, and unrealized P&L (recomputed when the mark moves or a fill lands). */
+  mark: bigint;
+  marketValue: bigint;
+  unrealized: bigint;
+  /** Filled since the last valuation: its Position is emitted with the next one. */
+  filled: boolean;
 }
 
 interface Account {
@@ -72,6 +78,9 @@ interface Account {
   killed: boolean;
   /** Realized + unrealized at the last P&L output, to emit marks only when they change. */
   lastOutputPnl: bigint;
+  /** Fills not yet valued: their latest event time and origin (null when none). */
+  unvaluedTs: bigint | null;
+  unvaluedOrigin: number;
 }
 
 interface Valuation {
@@ -94,6 +103,8 @@ export class TradeEngine implements Job {
   private readonly accounts = new Map<string, Account>();
   private readonly orders = new Map<bigint, HeldOrder>();
   private readonly doneOrders: bigint[] = [];
+  /** Accounts with fills since their last valuation, valued once at the end of the worker's batch. */
+  private readonly unvalued = new Set<Account>();
   private doneHead = 0;
   /** Symbol stage: account names by the book's account id, and exec counters per symbol. */
   private readonly bookAccounts: string[] = [''];
@@ -151,8 +162,26 @@ export class TradeEngine implements Job {
     }
   }
 
+  /**
+   * The end of a batch of frames: accounts that had fills are valued once, whatever the number of
+   * fills (their Position, P&L and Portfolio are emitted then, with the latest fill's time).
+   */
+  onBatchEnd(): void {
+    if (this.unvalued.size === 0) return;
+    for (const acc of this.unvalued) this.valueFills(acc);
+    this.unvalued.clear();
+  }
+
+  private valueFills(acc: Account): void {
+    const ts = acc.unvaluedTs;
+    if (ts === null) return;
+    acc.unvaluedTs = null;
+    this.revalue(acc, ts, acc.unvaluedOrigin, true);
+  }
+
   onTick(nowNs: number): void {
     // Marking to market between events: accounts with positions are revalued at the board's prices.
+    this.onBatchEnd();
     if (this.cfg.riskMonitor.markIntervalMs === 0 || nowNs === 0) return;
     for (const acc of this.accounts.values()) if (acc.holdings.size > 0) this.revalue(acc, this.eventNs, 0, false);
   }
@@ -185,7 +214,7 @@ export class TradeEngine implements Job {
       a = {
         loss: { level: 0 },
         id: this.accounts.size + 1, name, policy: null, dailyLossLimit: 0n, initialCash: 0n, cashFlow: 0n, holdings: new Map(), reportedPnl: 0n,
-        open: new Set(), killed: false, lastOutputPnl: 0n,
+        open: new Set(), killed: false, lastOutputPnl: 0n, unvaluedTs: null, unvaluedOrigin: 0,
       };
       this.accounts.set(name, a);
     }
@@ -230,6 +259,10 @@ export class TradeEngine implements Job {
     const acc = this.account(accName);
     const symbolId = this.symbolId(symbol);
     // Revalue first: a loss that crossed the limit since the last event takes effect before this order.
+    if (acc.unvaluedTs !== null) {
+      this.unvalued.delete(acc);
+      this.valueFills(acc);
+    }
     if (acc.holdings.size > 0 && this.marksMoved(acc)) this.revalue(acc, ts, f.ingressNs, false);
     const type = o.type();
     const price = o.price();
@@ -358,10 +391,14 @@ export class TradeEngine implements Job {
       acc.cashFlow += o.side === BUY ? -lastQty * lastPrice : lastQty * lastPrice;
       let h = acc.holdings.get(o.symbolId);
       if (!h) {
-        h = { level: 0, symbol: o.symbol, symbolId: o.symbolId, lastFill: lastPrice, quantity: 0n, cost: 0n, realized: 0n, markSeen: -2 };
+        h = {
+          level: 0, symbol: o.symbol, symbolId: o.symbolId, lastFill: lastPrice, quantity: 0n, cost: 0n, realized: 0n, markSeen: -2, mark: 0n,
+          marketValue: 0n, unrealized: 0n, filled: true,
+        };
         acc.holdings.set(o.symbolId, h);
       }
       h.lastFill = lastPrice;
+      h.filled = true;
       const pos = this.lots.position(acc.id, o.symbolId);
       h.quantity = pos.quantity;
       h.cost = pos.cost;
@@ -375,7 +412,11 @@ export class TradeEngine implements Job {
       o.held = target;
     }
     if (closed) this.finish(o);
-    if (filled) this.revalue(acc, ts, f.ingressNs, true, o.symbolId);
+    if (filled) {
+      acc.unvaluedTs = ts;
+      acc.unvaluedOrigin = f.ingressNs;
+      this.unvalued.add(acc);
+    }
   }
 
   private finish(o: HeldOrder): void {
@@ -391,25 +432,32 @@ export class TradeEngine implements Job {
 
   /**
    * Values the account at the board's marks, hands the day's P&L to the risk state, runs the risk
-   * monitor, and emits Position (of `changed`), PnL and Portfolio when `force` or when P&L moved.
+   * monitor, and emits the Position of each holding filled since the last valuation, and PnL and
+   * Portfolio when `force` or when the P&L moved.
    */
-  private revalue(acc: Account, ts: bigint, originNs: number, force: boolean, changed = 0): void {
+  private revalue(acc: Account, ts: bigint, originNs: number, force: boolean): void {
     const v: Valuation = { cash: acc.initialCash + acc.cashFlow, equity: 0n, gross: 0n, realized: 0n, unrealized: 0n };
     let marketValue = 0n;
     const alerts: RiskAlertFacts[] = [];
     for (const h of acc.holdings.values()) {
       const onBoard = this.ctx.prices.read(h.symbolId - 1, this.markOut);
-      h.markSeen = onBoard ? this.markOut.price : -1;
-      const mark = onBoard ? BigInt(this.markOut.price) : h.lastFill;
-      const mv = h.quantity * mark;
-      const unrealized = mv - h.cost;
+      const seen = onBoard ? this.markOut.price : -1;
+      if (seen !== h.markSeen || h.filled || (!onBoard && h.mark !== h.lastFill)) {
+        h.markSeen = seen;
+        h.mark = onBoard ? BigInt(seen) : h.lastFill;
+        h.marketValue = h.quantity * h.mark;
+        h.unrealized = h.marketValue - h.cost;
+      }
       v.realized += h.realized;
-      v.unrealized += unrealized;
-      marketValue += mv;
-      v.gross += mv < 0n ? -mv : mv;
-      const alert = this.monitor.position(h, h.symbol, h.quantity, mark, h.realized + unrealized);
+      v.unrealized += h.unrealized;
+      marketValue += h.marketValue;
+      v.gross += h.marketValue < 0n ? -h.marketValue : h.marketValue;
+      const alert = this.monitor.position(h, h.symbol, h.quantity, h.mark, h.realized + h.unrealized);
       if (alert) alerts.push(alert);
-      if (h.symbolId === changed) this.emitPosition(acc, h, h.quantity, h.cost, h.realized, unrealized, mark, ts, originNs);
+      if (h.filled) {
+        h.filled = false;
+        this.emitPosition(acc, h, h.quantity, h.cost, h.realized, h.unrealized, h.mark, ts, originNs);
+      }
     }
     v.equity = v.cash + marketValue;
     const dayPnl = v.realized + v.unrealized;

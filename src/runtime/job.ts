@@ -72,6 +72,12 @@ export interface Job {
    */
   onTick?(nowNs: number): void;
   tickMs?: number;
+  /**
+   * Called after each round in which the worker handed frames to its jobs (up to a few hundred per
+   * ring), before their outputs are published: for work worth doing once per batch rather than per
+   * frame (valuing an account once after several fills).
+   */
+  onBatchEnd?(): void;
 }
 
 export type JobFactory = (ctx: JobContext) => Job | Promise<Job>;

@@ -144,6 +144,7 @@ const contextFor = (options: unknown): JobContext => ({
 
 const info: FrameInfo = { type: 0, partition: 0, sequence: 0, ingressNs: 0, offset: 0, length: 0, routed: false };
 const jobs: Job[] = [];
+const batchEnders: Job[] = [];
 
 function dispatch(view: DataView, at: number, length: number): void {
   const type = frameType(view, at);
@@ -174,6 +175,7 @@ async function main(): Promise<void> {
     if (typeof mod.createJob !== 'function') throw new Error(`job module ${spec.module} does not export createJob(ctx)`);
     const job = await mod.createJob(contextFor(spec.options ?? null));
     jobs.push(job);
+    if (job.onBatchEnd) batchEnders.push(job);
     if (job.onTick) tickNs = Math.min(tickNs, (job.tickMs ?? 100) * 1e6);
   }
   if (tickNs !== Infinity) nextTickNs = monotonicNs() + tickNs;
@@ -187,6 +189,7 @@ async function main(): Promise<void> {
     n += inbound[0]!.poll(dispatch, setup.batch);
     let spilled = false;
     if (peers) for (let t = 0; t < setup.workers; t++) if (!flushSpill(t)) spilled = true;
+    if (n > 0) for (let j = 0; j < batchEnders.length; j++) batchEnders[j]!.onBatchEnd!();
     if (tickNs !== Infinity) tick();
     publishAll();
     if (n > 0) {
