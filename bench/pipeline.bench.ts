@@ -131,7 +131,8 @@ async function runAt(rate: number, seconds: number, warmupOrders: number): Promi
     // Send what is due; every frame carries its order's planned time.
     let burst = 0;
     while (n < due && i < frames.length && burst < 512) {
-      const planned = start + n * intervalNs;
+      // An order goes at its own planned time; the quote or cancel after it at the same time.
+      const planned = start + (isOrder[i] ? n : Math.max(0, n - 1)) * intervalNs;
       const f = frames[i]!;
       let r = rt.ingest(f, 'bench', planned);
       while (r === Ingest.FULL) {
@@ -145,7 +146,11 @@ async function runAt(rate: number, seconds: number, warmupOrders: number): Promi
     await new Promise((r) => setImmediate(r));
   }
   const lastPlanned = start + (orders - 1) * intervalNs;
-  while (decisions < orders) await new Promise((r) => setTimeout(r, 1));
+  while (decisions < orders) {
+    const crashes = rt.stats().crashes;
+    if (crashes.length > 0) throw new Error(`bench pipeline: worker ${crashes[0]!.workerId} crashed: ${crashes[0]!.error}`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
   const drainMs = Math.max(0, (monotonicNs() - lastPlanned) / 1e6);
   await rt.stop();
   const risk = percentiles(h.risk_decision);

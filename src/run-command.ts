@@ -181,16 +181,24 @@ export async function runCommand(args: string[], io: Io, control: { tty?: boolea
   }
   const timer = setInterval(show, opts.intervalMs);
   await new Promise<void>((resolve) => {
-    const finish = () => resolve();
-    process.once('SIGINT', finish);
-    process.once('SIGTERM', finish);
+    const finish = () => {
+      process.off('SIGINT', finish);
+      process.off('SIGTERM', finish);
+      resolve();
+    };
+    process.on('SIGINT', finish);
+    process.on('SIGTERM', finish);
     signal?.addEventListener('abort', finish, { once: true });
     if (Number.isFinite(opts.durationS)) setTimeout(finish, opts.durationS * 1_000).unref();
   });
+  // A second Ctrl-C while draining stops at once.
+  const hardStop = () => process.exit(130);
+  process.once('SIGINT', hardStop);
   clearInterval(timer);
   clearTimeout(scenarioTimer);
   io.out('stopping: draining the rings ...');
   const final = await rt.stop();
+  process.off('SIGINT', hardStop);
   show();
   const counts = rt.outputCounts();
   const risk = percentiles(rt.histograms().risk_decision);

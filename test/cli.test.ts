@@ -75,7 +75,7 @@ describe('tickwave run: bad options are named', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'tw-')), 'config.json');
     writeFileSync(file, JSON.stringify({ orderImbalance: { shareBp: 0 } }));
     const r = await inProcess('run', '--config', file);
-    expect(r).toEqual({ code: 2, out: [], err: [`tickwave run: --config: ${file}: orderImbalance.shareBp must be an integer above 0, got 0`] });
+    expect(r).toEqual({ code: 2, out: [], err: [`tickwave run: --config: ${file}: orderImbalance.shareBp must be an integer from 1 to 9999, got 0`] });
   });
 });
 

@@ -68,12 +68,22 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   riskMonitor: { positionLimit: toTicks(1_000_000), warnAtBp: 8_000, dailyLossLimit: toTicks(50_000), killSwitch: true, markIntervalMs: 250 },
   orderImbalance: { shareBp: 7_000, windowMs: 60_000, minVolume: 10_000n, delayMs: 2_000, latenessMs: 5_000, idleMs: 2_000 },
   arbitrage: { minSpreadBp: 10, minSize: 100n, maxQuoteAgeMs: 1_000 },
-  engine: { maxOrders: 65_536, levelsPerSide: 1_024, maxSymbols: 64, maxAccounts: 1_024, rememberDoneOrders: 1_000_000 },
+  engine: { maxOrders: 65_536, levelsPerSide: 1_024, maxSymbols: 64, maxAccounts: 1_024, rememberDoneOrders: 100_000 },
 };
 
 const MONEY = new Set(['riskMonitor.positionLimit', 'riskMonitor.dailyLossLimit']);
 const QUANTITY = new Set(['orderImbalance.minVolume', 'arbitrage.minSize']);
 const BOOLEAN = new Set(['riskMonitor.killSwitch']);
+/** Upper bounds (inclusive); every other integer option is at most 2^31 - 1. */
+const MAX: Record<string, number> = {
+  'riskMonitor.warnAtBp': 10_000,
+  'orderImbalance.shareBp': 9_999,
+  'volumeSpike.periods': 10_000,
+  'engine.maxOrders': 1_000_000,
+  'engine.levelsPerSide': 100_000,
+  'engine.maxSymbols': 4_096,
+  'engine.maxAccounts': 100_000,
+};
 /** Options that may be zero. */
 const ZERO_OK = new Set(['riskMonitor.markIntervalMs', 'orderImbalance.delayMs', 'orderImbalance.latenessMs', 'orderImbalance.idleMs', 'arbitrage.minSpreadBp', 'arbitrage.minSize', 'orderImbalance.minVolume']);
 
@@ -104,13 +114,15 @@ function checkValue(path: string, value: unknown): unknown {
     if (typeof value !== 'boolean') throw new TypeError(`${path} must be true or false, got ${JSON.stringify(value)}`);
     return value;
   }
-  const min = ZERO_OK.has(path) ? 0 : Number.MIN_VALUE;
-  const ok = typeof value === 'number' && Number.isFinite(value) && value >= min && (MONEY.has(path) || Number.isInteger(value));
+  const money = MONEY.has(path);
+  const min = ZERO_OK.has(path) ? 0 : money ? 0.000001 : 1;
+  const max = MAX[path] ?? (money ? 9e9 : 2 ** 31 - 1);
+  const ok = typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max && (money || Number.isInteger(value));
   if (!ok) {
-    const what = MONEY.has(path) ? 'an amount' : 'an integer';
-    throw new RangeError(`${path} must be ${what} ${min === 0 ? 'of at least 0' : 'above 0'}, got ${JSON.stringify(value)}`);
+    const what = money ? 'an amount' : 'an integer';
+    throw new RangeError(`${path} must be ${what} from ${min} to ${max}, got ${JSON.stringify(value)}`);
   }
-  if (MONEY.has(path)) return toTicks(value as number);
+  if (money) return toTicks(value as number);
   if (QUANTITY.has(path)) return BigInt(value as number);
   return value;
 }

@@ -9,7 +9,19 @@ import { Body, Envelope } from '../wire/generated/index.js';
 import { FILE_IDENTIFIER } from '../wire/layout.generated.js';
 import { WireBuffer } from '../wire/wire-buffer.js';
 import { WireBuilder } from '../wire/wire-builder.js';
-import type { FrameInfo } from '../runtime/job.js';
+import type { FrameInfo, JobContext } from '../runtime/job.js';
+
+/**
+ * The symbol's slot on the shared board, or -1 when it cannot have one (longer than the board's
+ * symbols, or the board is full): the caller refuses the frame instead of failing the worker.
+ */
+export function symbolSlot(ctx: JobContext, symbol: string): number {
+  try {
+    return ctx.symbols.intern(symbol);
+  } catch {
+    return -1;
+  }
+}
 
 export class FrameReader {
   private readonly buffers = new Map<ArrayBufferLike, WireBuffer>();

@@ -13,7 +13,7 @@ import { Emit, WindowKind, WindowsWasm } from '../kernels/windows.js';
 import type { FrameInfo, Job, JobContext } from '../runtime/job.js';
 import { Body, OrderImbalanceAlert, Severity, Side, Trade } from '../wire/generated/index.js';
 import { resolvePipelineConfig, type PipelineConfig } from './config.js';
-import { FrameReader, FrameWriter } from './frame-io.js';
+import { FrameReader, FrameWriter, symbolSlot } from './frame-io.js';
 
 interface WindowVolumes {
   symbol: string;
@@ -60,11 +60,12 @@ export class OrderImbalanceJob implements Job {
     const qty = t.quantity();
     if ((side !== Side.BUY && side !== Side.SELL) || qty <= 0n) return;
     const symbol = t.symbol()!;
-    const slot = this.ctx.symbols.intern(symbol);
+    const slot = symbolSlot(this.ctx, symbol);
+    if (slot < 0) return; // the trade engine dead-letters it
     this.names.set(slot, symbol);
     const ts = t.tsNs();
     if (ts > this.newest) this.newest = ts;
-    this.lastPrintAt = f.ingressNs;
+    this.lastPrintAt = this.ctx.nowNs();
     this.lastPartition = f.partition;
     this.windows.event(slot * 2 + (side === Side.SELL ? 1 : 0), ts, t.price(), qty);
     this.collect(f.partition, f.ingressNs);

@@ -21,7 +21,7 @@ import {
   Quote, RejectReason, Replace, RiskAlert, RiskAlertKind, RiskDecision, Severity, SymbolCap, Trade,
 } from '../wire/generated/index.js';
 import { resolvePipelineConfig, type PipelineConfig } from './config.js';
-import { FrameReader, FrameWriter } from './frame-io.js';
+import { FrameReader, FrameWriter, symbolSlot } from './frame-io.js';
 import { type MonitorLevel, RiskMonitor, type RiskAlertFacts } from './risk-monitor.js';
 
 const BUY = 1;
@@ -34,8 +34,15 @@ interface HeldOrder {
   symbol: string;
   symbolId: number;
   side: number;
-  /** Quantity this order holds as pending exposure in the risk state. */
+  /**
+   * Quantity this order holds as pending exposure in the risk state: always `leaves + extra`, where
+   * `leaves` is the book's open quantity as last reported and `extra` what replaces in flight added.
+   */
   held: bigint;
+  leaves: bigint;
+  extra: bigint;
+  /** Replaces routed to the book and not yet answered (REPLACED, or a rejection). */
+  replacesInFlight: number;
   cum: bigint;
   /** Last exec sequence applied: a report at or below it is a repeat. */
   lastSeq: number;
@@ -76,6 +83,9 @@ interface Account {
   reportedPnl: bigint;
   open: Set<HeldOrder>;
   killed: boolean;
+  policyVersion: bigint;
+  /** The policy version in force when the kill switch tripped. */
+  killedAtVersion: bigint;
   /** Realized + unrealized at the last P&L output, to emit marks only when they change. */
   lastOutputPnl: bigint;
   /** Fills not yet valued: their latest event time and origin (null when none). */
@@ -102,18 +112,21 @@ export class TradeEngine implements Job {
   private readonly writer = new FrameWriter();
   private readonly accounts = new Map<string, Account>();
   private readonly orders = new Map<bigint, HeldOrder>();
-  private readonly doneOrders: bigint[] = [];
+  private readonly doneOrders: HeldOrder[] = [];
   /** Accounts with fills since their last valuation, valued once at the end of the worker's batch. */
   private readonly unvalued = new Set<Account>();
   private doneHead = 0;
   /** Symbol stage: account names by the book's account id, and exec counters per symbol. */
   private readonly bookAccounts: string[] = [''];
   private readonly bookAccountIds = new Map<string, number>();
+  /** Symbol stage: the account (book id) of each order the book holds, so only its owner may cancel or replace it. */
+  private readonly bookOwner = new Map<bigint, number>();
   private readonly execCounters = new Map<string, { base: bigint; n: bigint }>();
   private readonly partitionOfKey = new Map<string, number>();
   private readonly markOut = { price: 0, tsNs: 0 };
   /** Latest event time seen, for outputs that time itself drives (marking to market). */
   private eventNs = 0n;
+  private nextMarkNs = 0;
   readonly counters = { orders: 0, accepted: 0, rejected: 0, execReports: 0, duplicateExecs: 0, unknownExecs: 0, kills: 0 };
   private readonly order = new Order();
   private readonly cancel = new Cancel();
@@ -145,8 +158,8 @@ export class TradeEngine implements Job {
   onFrame(view: DataView, f: FrameInfo): void {
     const env = this.reader.read(view, f);
     switch (f.type) {
-      case Body.Quote: return this.onQuote(env.body(this.quote) as Quote);
-      case Body.Trade: return this.onTrade(env.body(this.trade) as Trade);
+      case Body.Quote: return this.onQuote(env.body(this.quote) as Quote, view, f);
+      case Body.Trade: return this.onTrade(env.body(this.trade) as Trade, view, f);
       case Body.Order:
         if (f.routed) return this.submitToBook(env.body(this.order) as Order, f);
         return this.checkOrder(env.body(this.order) as Order, view, f);
@@ -157,7 +170,7 @@ export class TradeEngine implements Job {
         if (f.routed) return this.replaceInBook(env.body(this.replace) as Replace, f);
         return this.checkReplace(env.body(this.replace) as Replace, view, f);
       case Body.ExecReport: return this.applyExec(env.body(this.exec) as ExecReport, view, f);
-      case Body.AccountPolicy: return this.applyPolicy(env.body(this.policyMsg) as AccountPolicy);
+      case Body.AccountPolicy: return this.applyPolicy(env.body(this.policyMsg) as AccountPolicy, view, f);
       default:
     }
   }
@@ -182,24 +195,36 @@ export class TradeEngine implements Job {
   onTick(nowNs: number): void {
     // Marking to market between events: accounts with positions are revalued at the board's prices.
     this.onBatchEnd();
-    if (this.cfg.riskMonitor.markIntervalMs === 0 || nowNs === 0) return;
+    if (this.cfg.riskMonitor.markIntervalMs === 0 || nowNs < this.nextMarkNs) return;
+    this.nextMarkNs = nowNs + this.cfg.riskMonitor.markIntervalMs * 1e6;
     for (const acc of this.accounts.values()) if (acc.holdings.size > 0) this.revalue(acc, this.eventNs, 0, false);
   }
 
   // ---- market data (symbol stage) ---------------------------------------------------------------
 
-  private onQuote(q: Quote): void {
+  private onQuote(q: Quote, view: DataView, f: FrameInfo): void {
     const last = q.last();
     const bid = q.bid();
     const ask = q.ask();
     const price = last > 0n ? last : bid > 0n && ask > 0n ? (bid + ask) / 2n : 0n;
     this.seen(q.tsNs());
-    if (price > 0n) this.ctx.prices.publish(this.ctx.symbols.intern(q.symbol()!), Number(price), Number(q.tsNs()));
+    this.publishPrice(q.symbol()!, price, q.tsNs(), view, f);
   }
 
-  private onTrade(t: Trade): void {
+  private onTrade(t: Trade, view: DataView, f: FrameInfo): void {
     this.seen(t.tsNs());
-    if (t.price() > 0n) this.ctx.prices.publish(this.ctx.symbols.intern(t.symbol()!), Number(t.price()), Number(t.tsNs()));
+    this.publishPrice(t.symbol()!, t.price(), t.tsNs(), view, f);
+  }
+
+  /** The symbol's last price on the shared board (this worker is the symbol's one writer). */
+  private publishPrice(symbol: string, price: bigint, ts: bigint, view: DataView, f: FrameInfo): void {
+    const slot = symbolSlot(this.ctx, symbol);
+    if (slot < 0) return this.badSymbol(symbol, view, f, ts);
+    if (price > 0n) this.ctx.prices.publish(slot, Number(price), Number(ts));
+  }
+
+  private badSymbol(symbol: string, view: DataView, f: FrameInfo, ts: bigint): void {
+    this.deadLetter(view, f, `symbol "${symbol.slice(0, 64)}" cannot be tracked: longer than 48 bytes, or the price board is full`, ts);
   }
 
   private seen(ts: bigint): void {
@@ -214,15 +239,16 @@ export class TradeEngine implements Job {
       a = {
         loss: { level: 0 },
         id: this.accounts.size + 1, name, policy: null, dailyLossLimit: 0n, initialCash: 0n, cashFlow: 0n, holdings: new Map(), reportedPnl: 0n,
-        open: new Set(), killed: false, lastOutputPnl: 0n, unvaluedTs: null, unvaluedOrigin: 0,
+        open: new Set(), killed: false, policyVersion: 0n, killedAtVersion: 0n, lastOutputPnl: 0n, unvaluedTs: null, unvaluedOrigin: 0,
       };
       this.accounts.set(name, a);
     }
     return a;
   }
 
+  /** The kernels' id of a symbol (its board slot + 1), or 0 when it cannot have one. */
   private symbolId(symbol: string): number {
-    return this.ctx.symbols.intern(symbol) + 1;
+    return symbolSlot(this.ctx, symbol) + 1;
   }
 
   private partitionOf(key: string): number {
@@ -258,6 +284,10 @@ export class TradeEngine implements Job {
     this.seen(ts);
     const acc = this.account(accName);
     const symbolId = this.symbolId(symbol);
+    if (symbolId === 0) {
+      this.emitDecision(orderId, accName, symbol.slice(0, 64), RejectReason.INVALID_ORDER, 0n, 0n, ts, f);
+      return this.badSymbol(symbol, view, f, ts);
+    }
     // Revalue first: a loss that crossed the limit since the last event takes effect before this order.
     if (acc.unvaluedTs !== null) {
       this.unvalued.delete(acc);
@@ -286,7 +316,9 @@ export class TradeEngine implements Job {
     }
     this.emitDecision(orderId, accName, symbol, reason, limit, value, ts, f);
     if (reason !== RejectReason.NONE) return;
-    const held: HeldOrder = { orderId, account: acc, symbol, symbolId, side: o.side(), held: qty, cum: 0n, lastSeq: 0, done: false };
+    const held: HeldOrder = {
+      orderId, account: acc, symbol, symbolId, side: o.side(), held: qty, leaves: qty, extra: 0n, replacesInFlight: 0, cum: 0n, lastSeq: 0, done: false,
+    };
     this.orders.set(orderId, held);
     acc.open.add(held);
     this.ctx.route(FrameReader.bytes(view, f), Body.Order, this.partitionOf(symbol), f.ingressNs);
@@ -306,7 +338,7 @@ export class TradeEngine implements Job {
     if (o && !o.done && o.account.name === accName && o.symbol === symbol) return o;
     this.emitExec(this.writer, accName, symbol, {
       orderId, execSeq: 0, status: ExecStatus.REJECTED, side: 0, reason: RejectReason.UNKNOWN_ORDER, lastQty: 0n, lastPrice: 0n, leavesQty: 0n, cumQty: 0n,
-    }, 0n, ts, f.partition, f.ingressNs);
+    }, 0n, ts, f.ingressNs);
     return null;
   }
 
@@ -319,19 +351,50 @@ export class TradeEngine implements Job {
     const ts = r.tsNs();
     const o = this.ownOrder(r.orderId(), r.account()!, r.symbol()!, ts, f);
     if (!o) return;
-    const leaves = r.quantity() - o.cum;
-    if (leaves > o.held && r.price() > 0n) {
-      // More exposure: the increase passes the pre-trade check like a new order.
-      const v = this.risk.check(o.account.id, o.symbolId, o.side, leaves - o.held, r.price());
-      this.emitDecision(o.orderId, o.account.name, o.symbol, v.reason, v.limit, v.value, ts, f);
-      if (v.reason !== RejectReason.NONE) return;
-      o.held = leaves;
+    const acc = o.account;
+    const quantity = r.quantity();
+    const price = r.price();
+    // The replaced order passes the per-order checks whole (status, loss, quantity, notional); the
+    // exposure checks see only what it adds.
+    const whole = this.replaceLimits(acc, quantity, price);
+    let reason = whole.reason;
+    let limit = whole.limit;
+    let value = whole.value;
+    const leaves = quantity - o.cum;
+    const adds = leaves - o.held;
+    if (reason === RejectReason.NONE && adds > 0n && price > 0n) {
+      const v = this.risk.check(acc.id, o.symbolId, o.side, adds, price);
+      reason = v.reason;
+      limit = v.limit;
+      value = v.value;
+      if (reason === RejectReason.NONE) {
+        o.extra += adds;
+        o.held += adds;
+      }
     }
+    if (reason !== RejectReason.NONE || adds > 0n) this.emitDecision(o.orderId, acc.name, o.symbol, reason, limit, value, ts, f);
+    if (reason !== RejectReason.NONE) return;
+    o.replacesInFlight++;
     this.ctx.route(FrameReader.bytes(view, f), Body.Replace, this.partitionOf(o.symbol), f.ingressNs);
   }
 
-  private applyPolicy(p: AccountPolicy): void {
+  /** The per-order limits a replaced order must meet as a whole (the risk kernel's order of checks). */
+  private replaceLimits(acc: Account, quantity: bigint, price: bigint): { reason: RejectReason; limit: bigint; value: bigint } {
+    const p = acc.policy;
+    const verdict = (reason: RejectReason, limit = 0n, value = 0n) => ({ reason, limit, value });
+    if (!p) return verdict(RejectReason.UNKNOWN_ACCOUNT);
+    if (acc.killed || p.status === AccountStatus.KILL) return verdict(RejectReason.KILL_SWITCH);
+    if (p.status === AccountStatus.BLOCKED) return verdict(RejectReason.ACCOUNT_BLOCKED);
+    if (quantity <= 0n || price <= 0n) return verdict(RejectReason.INVALID_ORDER);
+    if (p.dailyLossLimit > 0n && acc.reportedPnl <= -p.dailyLossLimit) return verdict(RejectReason.DAILY_LOSS, p.dailyLossLimit, -acc.reportedPnl);
+    if (p.maxOrderQty > 0n && quantity > p.maxOrderQty) return verdict(RejectReason.MAX_ORDER_QTY, p.maxOrderQty, quantity);
+    if (p.maxOrderNotional > 0n && quantity * price > p.maxOrderNotional) return verdict(RejectReason.MAX_ORDER_NOTIONAL, p.maxOrderNotional, quantity * price);
+    return verdict(RejectReason.NONE);
+  }
+
+  private applyPolicy(p: AccountPolicy, view: DataView, f: FrameInfo): void {
     const acc = this.account(p.account()!);
+    const version = p.version();
     const status = p.status();
     const policy: RiskPolicy = {
       status,
@@ -343,16 +406,22 @@ export class TradeEngine implements Job {
       dailyLossLimit: p.dailyLossLimit(),
       equity: p.initialCash(),
     };
-    // An operator's new policy lifts a kill switch only by saying so (status ACTIVE).
-    if (acc.killed && status === AccountStatus.ACTIVE) acc.killed = false;
+    // A kill switch is lifted only by a newer policy (a higher version) that says ACTIVE: a resent or
+    // replayed old one does not.
+    if (acc.killed && status === AccountStatus.ACTIVE && version > acc.killedAtVersion) acc.killed = false;
     if (acc.killed) policy.status = AccountStatus.KILL;
+    if (this.risk.setPolicy(acc.id, policy) !== RejectReason.NONE) {
+      this.deadLetter(view, f, `policy for ${acc.name} not applied: no room for another account (engine.maxAccounts ${this.cfg.engine.maxAccounts})`, p.tsNs());
+      return;
+    }
     acc.policy = policy;
+    acc.policyVersion = version;
     acc.dailyLossLimit = policy.dailyLossLimit;
     acc.initialCash = policy.equity;
-    this.risk.setPolicy(acc.id, policy);
     for (let i = 0; i < p.positionCapsLength(); i++) {
       const cap = p.positionCaps(i, this.symbolCap)!;
-      this.risk.setSymbolCap(acc.id, this.symbolId(cap.symbol()!), cap.maxPosition());
+      const id = this.symbolId(cap.symbol()!);
+      if (id !== 0) this.risk.setSymbolCap(acc.id, id, cap.maxPosition());
     }
   }
 
@@ -369,13 +438,28 @@ export class TradeEngine implements Job {
       return;
     }
     const seq = Number(r.execSeq());
-    if (seq !== 0) {
-      if (seq <= o.lastSeq) {
-        this.counters.duplicateExecs++;
-        return;
-      }
-      o.lastSeq = seq;
+    if (seq !== 0 && seq <= o.lastSeq) {
+      // A repeat (a replay, a resent report): it counts once, and it counted already.
+      this.counters.duplicateExecs++;
+      return;
     }
+    if (!f.routed) {
+      // The engine's own book is the one source of its orders' executions: a new report from outside
+      // would put its sequence ahead of the book's and drop the book's real reports as repeats.
+      this.counters.unknownExecs++;
+      this.deadLetter(view, f, `exec report ${seq} for order ${orderId} from outside: only its book's reports apply (seen up to ${o.lastSeq})`, ts);
+      return;
+    }
+    if (seq === 0) {
+      // The book did not know the order when a cancel or replace reached it: the order is closed
+      // already, or it is a stop waiting for its trigger (which cannot be replaced). Nothing changed.
+      if (!o.done && o.replacesInFlight > 0) {
+        o.replacesInFlight--;
+        this.reconcile(o);
+      }
+      return;
+    }
+    o.lastSeq = seq;
     this.counters.execReports++;
     const acc = o.account;
     const status = r.status();
@@ -383,34 +467,15 @@ export class TradeEngine implements Job {
     const lastPrice = r.lastPrice();
     let filled = false;
     if (lastQty > 0n && (status === ExecStatus.PARTIAL || status === ExecStatus.FILLED)) {
-      filled = true;
-      this.risk.fill(acc.id, o.symbolId, o.side, lastQty);
-      o.held = o.held > lastQty ? o.held - lastQty : 0n;
+      filled = this.applyFill(o, lastQty, lastPrice, view, f, ts);
       o.cum = r.cumQty();
-      this.lots.fill(acc.id, o.symbolId, o.side, lastQty, lastPrice);
-      acc.cashFlow += o.side === BUY ? -lastQty * lastPrice : lastQty * lastPrice;
-      let h = acc.holdings.get(o.symbolId);
-      if (!h) {
-        h = {
-          level: 0, symbol: o.symbol, symbolId: o.symbolId, lastFill: lastPrice, quantity: 0n, cost: 0n, realized: 0n, markSeen: -2, mark: 0n,
-          marketValue: 0n, unrealized: 0n, filled: true,
-        };
-        acc.holdings.set(o.symbolId, h);
-      }
-      h.lastFill = lastPrice;
-      h.filled = true;
-      const pos = this.lots.position(acc.id, o.symbolId);
-      h.quantity = pos.quantity;
-      h.cost = pos.cost;
-      h.realized = pos.realized;
     }
-    // The book's leaves are what the order still holds; release anything above them.
     const closed = status === ExecStatus.FILLED || status === ExecStatus.CANCELLED || (status === ExecStatus.REJECTED && r.leavesQty() === 0n);
-    const target = closed ? 0n : r.leavesQty();
-    if (o.held > target) {
-      this.risk.cancel(acc.id, o.symbolId, o.side, o.held - target);
-      o.held = target;
-    }
+    o.leaves = closed ? 0n : r.leavesQty();
+    // A replace is answered by REPLACED, or by a rejection of the live order (leaves unchanged).
+    if (o.replacesInFlight > 0 && (status === ExecStatus.REPLACED || (status === ExecStatus.REJECTED && !closed))) o.replacesInFlight--;
+    if (closed) o.replacesInFlight = 0;
+    this.reconcile(o);
     if (closed) this.finish(o);
     if (filled) {
       acc.unvaluedTs = ts;
@@ -419,13 +484,53 @@ export class TradeEngine implements Job {
     }
   }
 
+  /** Releases what the order holds above its leaves (and above what replaces in flight added). */
+  private reconcile(o: HeldOrder): void {
+    if (o.replacesInFlight === 0) o.extra = 0n;
+    const target = o.leaves + o.extra;
+    if (o.held > target) {
+      this.risk.cancel(o.account.id, o.symbolId, o.side, o.held - target);
+      o.held = target;
+    }
+  }
+
+  /** A fill: lots first (they can refuse for want of room), then the risk state and cash. */
+  private applyFill(o: HeldOrder, qty: bigint, price: bigint, view: DataView, f: FrameInfo, ts: bigint): boolean {
+    const acc = o.account;
+    this.lots.fill(acc.id, o.symbolId, o.side, qty, price);
+    if (this.lots.lastError() !== 0) {
+      this.deadLetter(view, f, `fill of ${qty} at ${price} for ${acc.name} ${o.symbol} not applied: no room for another position or lot (engine.maxAccounts, engine.maxOrders)`, ts);
+      return false;
+    }
+    this.risk.fill(acc.id, o.symbolId, o.side, qty);
+    o.held = o.held > qty ? o.held - qty : 0n;
+    acc.cashFlow += o.side === BUY ? -qty * price : qty * price;
+    let h = acc.holdings.get(o.symbolId);
+    if (!h) {
+      h = {
+        level: 0, symbol: o.symbol, symbolId: o.symbolId, lastFill: price, quantity: 0n, cost: 0n, realized: 0n, markSeen: -2, mark: 0n,
+        marketValue: 0n, unrealized: 0n, filled: true,
+      };
+      acc.holdings.set(o.symbolId, h);
+    }
+    h.lastFill = price;
+    h.filled = true;
+    const pos = this.lots.position(acc.id, o.symbolId);
+    h.quantity = pos.quantity;
+    h.cost = pos.cost;
+    h.realized = pos.realized;
+    return true;
+  }
+
   private finish(o: HeldOrder): void {
+    if (o.done) return;
     o.done = true;
     o.account.open.delete(o);
     // Remember finished orders for a while, so their repeated reports are still recognised.
-    this.doneOrders.push(o.orderId);
+    this.doneOrders.push(o);
     if (this.doneOrders.length - this.doneHead > this.cfg.engine.rememberDoneOrders) {
-      this.orders.delete(this.doneOrders[this.doneHead++]!);
+      const old = this.doneOrders[this.doneHead++]!;
+      if (this.orders.get(old.orderId) === old) this.orders.delete(old.orderId);
       if (this.doneHead > 65_536) this.doneOrders.splice(0, this.doneHead), (this.doneHead = 0);
     }
   }
@@ -478,6 +583,7 @@ export class TradeEngine implements Job {
   /** The kill switch: KILL in the risk state (every new order rejected at once), open orders cancelled. */
   private kill(acc: Account, dayPnl: bigint, ts: bigint, originNs: number): void {
     acc.killed = true;
+    acc.killedAtVersion = acc.policyVersion;
     this.counters.kills++;
     if (acc.policy) this.risk.setPolicy(acc.id, { ...acc.policy, status: AccountStatus.KILL });
     const limit = acc.dailyLossLimit > 0n ? acc.dailyLossLimit : this.cfg.riskMonitor.dailyLossLimit;
@@ -534,20 +640,35 @@ export class TradeEngine implements Job {
 
   private submitToBook(o: Order, f: FrameInfo): void {
     const symbol = o.symbol()!;
+    const orderId = o.orderId();
+    const account = this.bookAccount(o.account()!);
     const order: BookOrder = {
-      orderId: o.orderId(), account: this.bookAccount(o.account()!), symbol: this.symbolId(symbol), side: o.side(), type: o.type(), tif: o.tif(),
+      orderId, account, symbol: this.symbolId(symbol), side: o.side(), type: o.type(), tif: o.tif(),
       postOnly: o.postOnly(), price: o.price(), stopPrice: o.stopPrice(), quantity: o.quantity(), stp: o.stp(),
     };
+    if (!this.bookOwner.has(orderId)) this.bookOwner.set(orderId, account);
     this.book.submit(order);
     this.publishReports(o.account()!, symbol, o.clientTsNs(), f);
   }
 
+  /** Whether `account` owns the book's order `orderId`; if not, the requester hears UNKNOWN_ORDER. */
+  private owns(orderId: bigint, account: string, symbol: string, ts: bigint, f: FrameInfo): boolean {
+    if (this.bookOwner.get(orderId) === this.bookAccountIds.get(account)) return true;
+    const frame = this.emitExec(this.writer, account, symbol, {
+      orderId, execSeq: 0, status: ExecStatus.REJECTED, side: 0, reason: RejectReason.UNKNOWN_ORDER, lastQty: 0n, lastPrice: 0n, leavesQty: 0n, cumQty: 0n,
+    }, 0n, ts, f.ingressNs);
+    this.ctx.route(frame, Body.ExecReport, this.partitionOf(account), f.ingressNs);
+    return false;
+  }
+
   private cancelInBook(c: Cancel, f: FrameInfo): void {
+    if (!this.owns(c.orderId(), c.account()!, c.symbol()!, c.tsNs(), f)) return;
     this.book.cancel(c.orderId());
     this.publishReports(c.account()!, c.symbol()!, c.tsNs(), f);
   }
 
   private replaceInBook(r: Replace, f: FrameInfo): void {
+    if (!this.owns(r.orderId(), r.account()!, r.symbol()!, r.tsNs(), f)) return;
     this.book.replace(r.orderId(), r.price(), r.quantity());
     this.publishReports(r.account()!, r.symbol()!, r.tsNs(), f);
   }
@@ -564,7 +685,10 @@ export class TradeEngine implements Job {
         this.execCounters.set(symbol, (counter = { base: BigInt(murmur2(bytes, 0, bytes.length) >>> 0) << 32n, n: 0n }));
       }
       const execId = counter.base | ++counter.n;
-      const frame = this.emitExec(this.writer, account, symbol, rep, execId, ts, f.partition, f.ingressNs);
+      // The book forgets an order once it is done: so does the owner table.
+      const gone = rep.status === ExecStatus.FILLED || rep.status === ExecStatus.CANCELLED || (rep.status === ExecStatus.REJECTED && rep.leavesQty === 0n && rep.execSeq !== 0);
+      if (gone && rep.reason !== RejectReason.DUPLICATE_ORDER_ID && this.bookOwner.get(rep.orderId) === rep.account) this.bookOwner.delete(rep.orderId);
+      const frame = this.emitExec(this.writer, account, symbol, rep, execId, ts, f.ingressNs);
       this.ctx.route(frame, Body.ExecReport, this.partitionOf(account), f.ingressNs);
     }
   }
@@ -572,7 +696,7 @@ export class TradeEngine implements Job {
   private emitExec(
     w: FrameWriter, account: string, symbol: string,
     r: Pick<BookReport, 'orderId' | 'execSeq' | 'status' | 'side' | 'reason' | 'lastQty' | 'lastPrice' | 'leavesQty' | 'cumQty'>,
-    execId: bigint, ts: bigint, partition: number, originNs: number,
+    execId: bigint, ts: bigint, originNs: number,
   ): Uint8Array {
     const b: Builder = w.begin();
     const body = ExecReport.createExecReport(
@@ -580,7 +704,7 @@ export class TradeEngine implements Job {
       r.cumQty, r.reason, ts,
     );
     const frame = w.finish(Body.ExecReport, body);
-    this.ctx.emit(frame, Body.ExecReport, partition, originNs);
+    this.ctx.emit(frame, Body.ExecReport, this.partitionOf(account), originNs);
     return frame;
   }
 }

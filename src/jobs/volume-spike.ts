@@ -7,7 +7,7 @@ import { Emit, WindowKind, WindowsWasm } from '../kernels/windows.js';
 import type { FrameInfo, Job, JobContext } from '../runtime/job.js';
 import { Body, Severity, Trade, VolumeSpikeAlert } from '../wire/generated/index.js';
 import { resolvePipelineConfig, type PipelineConfig } from './config.js';
-import { FrameReader, FrameWriter } from './frame-io.js';
+import { FrameReader, FrameWriter, symbolSlot } from './frame-io.js';
 
 export class VolumeSpikeJob implements Job {
   private readonly cfg: PipelineConfig['volumeSpike'];
@@ -30,7 +30,9 @@ export class VolumeSpikeJob implements Job {
     if (qty <= 0n) return;
     const symbol = t.symbol()!;
     const ts = t.tsNs();
-    this.windows.event(this.ctx.symbols.intern(symbol) + 1, ts, t.price(), qty);
+    const slot = symbolSlot(this.ctx, symbol);
+    if (slot < 0) return; // the trade engine dead-letters it
+    this.windows.event(slot + 1, ts, t.price(), qty);
     for (const r of this.windows.results()) {
       if (r.emit !== Emit.COUNT || r.count !== BigInt(this.cfg.periods) || r.sumQty <= 0n) continue;
       const scaled = qty * r.count * 10_000n;

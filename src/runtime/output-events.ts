@@ -68,7 +68,7 @@ export class OutputEvents {
   }
 
   /** One output frame: count it, time it from its cause, and hand it to listeners of its kind. */
-  deliver(view: DataView, at: number, length: number, msgType: number, originNs: number, nowNs: number): void {
+  deliver(view: DataView, at: number, length: number, msgType: number, originNs: number, nowNs: number, onError: (e: unknown) => void): void {
     const stage = STAGE_OF[msgType as Body];
     if (stage !== undefined && originNs > 0 && nowNs >= originNs) this.histograms[stage].recordValue(Math.round(nowNs - originNs));
     const name = Body[msgType] ?? `type ${msgType}`;
@@ -80,6 +80,12 @@ export class OutputEvents {
     const bytes = new Uint8Array(view.buffer, view.byteOffset + at, length).slice();
     const body = Envelope.getRootAsEnvelope(new WireBuffer(bytes)).unpack().body;
     const payload = event === 'alert' ? { kind: name as AlertKind, alert: body as Alert } : body;
-    for (const h of list) h(payload as never);
+    for (const h of list) {
+      try {
+        h(payload as never);
+      } catch (e) {
+        onError(e);
+      }
+    }
   }
 }

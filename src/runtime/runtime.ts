@@ -375,14 +375,19 @@ export class Runtime {
     }
     this.counters.output++;
     const originNs = frameIngressNsNumber(view, at);
-    try {
-      this.events.deliver(view, at + 24, length, type, originNs, monotonicNs());
-      for (const h of this.outputs) h(view, at + 24, length, type, partition, originNs);
-    } catch (e) {
-      // A failing handler must not stop the drain (the workers would block on full egress rings).
-      this.handlerError(e);
+    // A failing handler must not stop the drain (the workers would block on full egress rings), nor
+    // keep the frame from the other handlers.
+    this.events.deliver(view, at + 24, length, type, originNs, monotonicNs(), this.onHandlerError);
+    for (const h of this.outputs) {
+      try {
+        h(view, at + 24, length, type, partition, originNs);
+      } catch (e) {
+        this.handlerError(e);
+      }
     }
   };
+
+  private readonly onHandlerError = (e: unknown): void => this.handlerError(e);
 
   private handlerError(e: unknown): void {
     this.counters.handlerErrors++;

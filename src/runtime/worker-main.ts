@@ -99,6 +99,10 @@ function flushSpill(target: number): boolean {
   if (head === queue.length) {
     queue.length = 0;
     head = 0;
+  } else if (head > 1_024 && head > queue.length / 2) {
+    // Under sustained pressure the queue never empties: drop what was written, so it cannot grow.
+    queue.splice(0, head);
+    head = 0;
   }
   spillHead[target] = head;
   return queue.length === 0;
@@ -146,7 +150,16 @@ const info: FrameInfo = { type: 0, partition: 0, sequence: 0, ingressNs: 0, offs
 const jobs: Job[] = [];
 const batchEnders: Job[] = [];
 
+/** Whether this worker last told the main thread it is idle (it says otherwise before touching a frame). */
+let saidIdle = false;
+
 function dispatch(view: DataView, at: number, length: number): void {
+  if (saidIdle) {
+    // Before the ring releases this frame's space: the main thread must never see empty rings and an
+    // idle worker while the frame's outputs are still unpublished.
+    Atomics.store(control, ctlBase + WORKER_IDLE, 0);
+    saidIdle = false;
+  }
   const type = frameType(view, at);
   if (type >= CONTROL_BARRIER) return; // checkpoint barriers: a later issue
   info.type = type;
@@ -165,6 +178,8 @@ let nextTickNs = Infinity;
 function tick(): void {
   const now = monotonicNs();
   if (now < nextTickNs) return;
+  // Once stopping, peers may have exited: time-driven work would route frames nobody reads.
+  if (Atomics.load(control, CONTROL_STOP) !== 0) return;
   nextTickNs = now + tickNs;
   for (const j of jobs) j.onTick?.(now);
 }
@@ -193,7 +208,6 @@ async function main(): Promise<void> {
     if (tickNs !== Infinity) tick();
     publishAll();
     if (n > 0) {
-      Atomics.store(control, ctlBase + WORKER_IDLE, 0);
       Atomics.add(control, ctlBase + WORKER_ACTIVITY, n);
       continue;
     }
@@ -202,6 +216,7 @@ async function main(): Promise<void> {
       continue;
     }
     Atomics.store(control, ctlBase + WORKER_IDLE, 1);
+    saidIdle = true;
     if (Atomics.load(control, CONTROL_STOP) !== 0) break;
     let woke = false;
     for (let s = 0; s < setup.wait.spins && !woke; s++) woke = bell.observe() !== observed;

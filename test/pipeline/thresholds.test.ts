@@ -178,12 +178,15 @@ describe('risk monitor levels', () => {
 
 describe('pipeline configuration', () => {
   it('names the bad option', () => {
-    expect(() => resolvePipelineConfig({ priceMovement: { thresholdBp: -1 } })).toThrow('priceMovement.thresholdBp must be an integer above 0, got -1');
+    expect(() => resolvePipelineConfig({ priceMovement: { thresholdBp: -1 } })).toThrow('priceMovement.thresholdBp must be an integer from 1 to 2147483647, got -1');
     expect(() => resolvePipelineConfig({ priceMovement: { treshold: 5 } })).toThrow('unknown option priceMovement.treshold (known: priceMovement.thresholdBp, priceMovement.windowMs)');
     expect(() => resolvePipelineConfig({ risk: {} })).toThrow('unknown config section "risk"');
     expect(() => resolvePipelineConfig({ riskMonitor: { killSwitch: 'yes' } })).toThrow('riskMonitor.killSwitch must be true or false, got "yes"');
-    expect(() => resolvePipelineConfig({ riskMonitor: { positionLimit: Number.NaN } })).toThrow('riskMonitor.positionLimit must be an amount above 0, got null');
+    expect(() => resolvePipelineConfig({ riskMonitor: { positionLimit: Number.NaN } })).toThrow('riskMonitor.positionLimit must be an amount from 0.000001 to 9000000000, got null');
     expect(() => resolvePipelineConfig({ volumeSpike: { multiplierBp: 60_000 } })).toThrow('volumeSpike.extremeBp (50000) must be at least volumeSpike.multiplierBp (60000)');
+    expect(() => resolvePipelineConfig({ riskMonitor: { positionLimit: 0.0000001 } })).toThrow('riskMonitor.positionLimit must be an amount from 0.000001 to 9000000000, got 1e-7');
+    expect(() => resolvePipelineConfig({ orderImbalance: { shareBp: 10_000 } })).toThrow('orderImbalance.shareBp must be an integer from 1 to 9999, got 10000');
+    expect(() => resolvePipelineConfig({ engine: { maxOrders: 5_000_000 } })).toThrow('engine.maxOrders must be an integer from 1 to 1000000, got 5000000');
     expect(resolvePipelineConfig({ riskMonitor: { positionLimit: 2_500.5 } }).riskMonitor.positionLimit).toBe(2_500_500_000n);
   });
 });

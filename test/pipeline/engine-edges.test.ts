@@ -1,0 +1,106 @@
+// The trade engine's edges: pending exposure across replaces (of a waiting stop, and racing the
+// order's own reports), a replace checked as a whole order, symbols the board cannot hold, and exec
+// reports from outside for an order the engine's book holds.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Output, type Pipeline, startPipeline } from '../fixtures/pipeline.js';
+import { encode, toTicks } from '../../src/wire/codec.js';
+import {
+  AccountPolicyT, AccountStatus, Body, DeadLetterReason, Exchange, ExecReportT, ExecStatus, OrderT, OrderType, QuoteT, RejectReason, ReplaceT, Side,
+  TimeInForce,
+} from '../../src/wire/generated/index.js';
+
+const T0 = 1_767_623_400_000_000_000n;
+const P = (v: number): bigint => toTicks(v);
+let nextId = 1n;
+const order = (account: string, side: Side, qty: bigint, price: number, over: Partial<OrderT> = {}): [Body, OrderT] => [
+  Body.Order,
+  Object.assign(new OrderT(), { orderId: nextId++, account, symbol: 'XYZ', side, type: OrderType.LIMIT, tif: TimeInForce.GTC, price: P(price), quantity: qty, clientTsNs: T0 }, over),
+];
+const replace = (orderId: bigint, account: string, qty: bigint, price: number): [Body, ReplaceT] => [
+  Body.Replace,
+  Object.assign(new ReplaceT(), { orderId, account, symbol: 'XYZ', price: P(price), quantity: qty, tsNs: T0 }),
+];
+const policy = (account: string, fields: Partial<AccountPolicyT>): [Body, AccountPolicyT] => [
+  Body.AccountPolicy,
+  Object.assign(new AccountPolicyT(), { account, status: AccountStatus.ACTIVE, initialCash: P(1_000_000), version: 1n }, fields),
+];
+const decisions = (out: Output[]) => out.filter((o) => o.type === 'RiskDecision').map((d) => [d.accepted, d.reason, d.limit, d.value]);
+
+let pipeline: Pipeline;
+beforeAll(async () => {
+  pipeline = await startPipeline(2, { riskMonitor: { markIntervalMs: 0 } });
+  await pipeline.step([[Body.Quote, Object.assign(new QuoteT(), { symbol: 'XYZ', exchange: Exchange.NYSE, bid: P(99), ask: P(101), last: P(100), tsNs: T0 })]]);
+}, 60_000);
+afterAll(async () => {
+  await pipeline.stop();
+});
+
+describe('pending exposure', () => {
+  it('a replace of a waiting stop (the book cannot replace it) keeps the stop\'s exposure held', async () => {
+    await pipeline.step([policy('CAP1', { defaultPositionCap: 100n })]);
+    const stop = order('CAP1', Side.BUY, 100n, 120, { type: OrderType.STOP_LIMIT, stopPrice: P(115) });
+    const stopId = stop[1].orderId;
+    expect(decisions(await pipeline.step([stop]))).toEqual([[true, RejectReason.NONE, '0n', '0n']]);
+    await pipeline.step([replace(stopId, 'CAP1', 90n, 121)]);
+    // 100 pending + 1 is over the cap of 100: the stop still holds its 100.
+    expect(decisions(await pipeline.step([order('CAP1', Side.BUY, 1n, 90)]))).toEqual([[false, RejectReason.POSITION_CAP, '100n', '101n']]);
+  });
+
+  it('a replace that adds quantity keeps the addition held when it overtakes the order\'s reports', async () => {
+    await pipeline.step([policy('CAP2', { defaultPositionCap: 150n })]);
+    const first = order('CAP2', Side.BUY, 100n, 90);
+    const id = first[1].orderId;
+    // The replace goes in before the order's NEW comes back to the account stage.
+    const out = await pipeline.step([first, replace(id, 'CAP2', 150n, 90)], { together: true });
+    expect(out.filter((o) => o.type === 'ExecReport').map((e) => [e.status, e.leavesQty])).toEqual([[ExecStatus.NEW, '100n'], [ExecStatus.REPLACED, '150n']]);
+    // 150 resting and held: one more is over the cap.
+    expect(decisions(await pipeline.step([order('CAP2', Side.BUY, 1n, 90)]))).toEqual([[false, RejectReason.POSITION_CAP, '150n', '151n']]);
+  });
+
+  it('a replace is checked as the whole order: quantity and notional limits, and the kill switch', async () => {
+    await pipeline.step([policy('LIM', { maxOrderQty: 100n, maxOrderNotional: P(10_000) })]);
+    const o = order('LIM', Side.BUY, 100n, 90);
+    await pipeline.step([o]);
+    expect(decisions(await pipeline.step([replace(o[1].orderId, 'LIM', 190n, 90)]))).toEqual([[false, RejectReason.MAX_ORDER_QTY, '100n', '190n']]);
+    // Same quantity at a price that makes the order worth 100 x 150 = 15,000 > 10,000.
+    expect(decisions(await pipeline.step([replace(o[1].orderId, 'LIM', 100n, 150)]))).toEqual([
+      [false, RejectReason.MAX_ORDER_NOTIONAL, `${P(10_000)}n`, `${P(15_000)}n`],
+    ]);
+    await pipeline.step([policy('LIM', { status: AccountStatus.BLOCKED, version: 2n })]);
+    expect(decisions(await pipeline.step([replace(o[1].orderId, 'LIM', 50n, 90)]))).toEqual([[false, RejectReason.ACCOUNT_BLOCKED, '0n', '0n']]);
+  });
+});
+
+describe('bad input inside valid frames', () => {
+  it('a symbol the board cannot hold is refused with a dead letter; the worker lives on', async () => {
+    await pipeline.step([policy('LONG', {})]);
+    const longSymbol = 'X'.repeat(60);
+    const out = await pipeline.step([
+      order('LONG', Side.BUY, 1n, 10, { symbol: longSymbol }),
+      [Body.Quote, Object.assign(new QuoteT(), { symbol: longSymbol, exchange: Exchange.NYSE, bid: P(1), ask: P(2), tsNs: T0 })],
+    ]);
+    expect(decisions(out)).toEqual([[false, RejectReason.INVALID_ORDER, '0n', '0n']]);
+    expect(out.filter((o) => o.type === 'DeadLetter').map((d) => [d.reason, d.detail])).toEqual([
+      [DeadLetterReason.REJECTED_BY_JOB, `symbol "${longSymbol}" cannot be tracked: longer than 48 bytes, or the price board is full`],
+      [DeadLetterReason.REJECTED_BY_JOB, `symbol "${longSymbol}" cannot be tracked: longer than 48 bytes, or the price board is full`],
+    ]);
+    expect(pipeline.rt.stats().crashes).toEqual([]);
+    expect(decisions(await pipeline.step([order('LONG', Side.BUY, 1n, 10)]))).toEqual([[true, RejectReason.NONE, '0n', '0n']]);
+  });
+
+  it('an exec report from outside for an order the book holds is refused, and the book\'s own still apply', async () => {
+    await pipeline.step([policy('EXT', {}), policy('EXT2', {})]);
+    const resting = order('EXT', Side.SELL, 10n, 200);
+    const id = resting[1].orderId;
+    await pipeline.step([resting]);
+    const forged = encode(Body.ExecReport, Object.assign(new ExecReportT(), {
+      orderId: id, account: 'EXT', symbol: 'XYZ', execId: 9n, execSeq: 1000n, status: ExecStatus.PARTIAL, side: Side.SELL, lastQty: 10n, lastPrice: P(200),
+      leavesQty: 0n, cumQty: 10n, tsNs: T0,
+    }));
+    const refused = await pipeline.step([forged]);
+    expect(refused.map((o) => [o.type, o.detail])).toEqual([['DeadLetter', `exec report 1000 for order ${id} from outside: only its book's reports apply (seen up to 1)`]]);
+    // The book's fill still lands on EXT's position.
+    const fill = await pipeline.step([order('EXT2', Side.BUY, 10n, 200)]);
+    expect(fill.filter((o) => o.type === 'Position' && o.account === 'EXT').map((p) => p.quantity)).toEqual(['-10n']);
+  });
+});
