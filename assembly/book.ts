@@ -71,6 +71,8 @@ const B_STOP_HEAD = 16;
 const B_STOP_TAIL = 20;
 const B_LAST = 24; // i64
 const B_SYMBOL = 32;
+const B_BID_KEYS = 36; // usize: the sort keys of B_BIDS (the level prices), in the same order
+const B_ASK_KEYS = 40; // usize: the sort keys of B_ASKS (the negated level prices)
 const B_SIZE: usize = 48;
 // Report record (64 bytes).
 const REPORT_SIZE: usize = 64;
@@ -231,6 +233,8 @@ function bookOf(symbol: u32, create: bool): i32 {
   const b = bookAt(n);
   store<usize>(b, heap.alloc(<usize>maxLevels << 2), B_BIDS);
   store<usize>(b, heap.alloc(<usize>maxLevels << 2), B_ASKS);
+  store<usize>(b, heap.alloc(<usize>maxLevels << 3), B_BID_KEYS);
+  store<usize>(b, heap.alloc(<usize>maxLevels << 3), B_ASK_KEYS);
   store<i32>(b, 0, B_NBIDS);
   store<i32>(b, 0, B_NASKS);
   store<i32>(b, -1, B_STOP_HEAD);
@@ -255,29 +259,42 @@ function bookOf(symbol: u32, create: bool): i32 {
   const n = sideCount(b, side);
   return n == 0 ? -1 : load<i32>(sideArray(b, side) + (<usize>(n - 1) << 2));
 }
-/** Whether price p is better than q on `side` (higher for bids, lower for asks). */
-@inline function better(side: u8, p: i64, q: i64): bool {
-  return side == BUY ? p > q : p < q;
+@inline function sideKeys(b: usize, side: u8): usize {
+  return load<usize>(b + <usize>(side == BUY ? B_BID_KEYS : B_ASK_KEYS));
+}
+/**
+ * The sort key of a price on `side`: the price for bids, its negation for asks, so that on both sides
+ * keys ascend from the worst level (index 0) to the best (last). Resting prices are > 0.
+ */
+@inline function sortKey(side: u8, price: i64): i64 {
+  return side == BUY ? price : -price;
 }
 
-/** Position in the side's array of the level at `price`, or the insertion point (as -pos - 1). */
+/**
+ * Position in the side's array of the level at `price`, or the insertion point (as -pos - 1). A
+ * branch-free lower bound over the side's keys: contiguous i64s, no level record touched.
+ */
 function findLevel(b: usize, side: u8, price: i64): i32 {
-  const arr = sideArray(b, side);
-  // Entries run from worst (index 0) to best (last).
-  let lo = 0;
-  let hi = sideCount(b, side) - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const p = load<i64>(levelAt(load<i32>(arr + (<usize>mid << 2))), L_PRICE);
-    if (p == price) return mid;
-    if (better(side, p, price)) hi = mid - 1;
-    else lo = mid + 1;
+  const keys = sideKeys(b, side);
+  const key = sortKey(side, price);
+  let n = sideCount(b, side);
+  let base: usize = keys;
+  while (n > 1) {
+    const half = n >>> 1;
+    base = load<i64>(base + (<usize>(half - 1) << 3)) < key ? base + (<usize>half << 3) : base;
+    n -= half;
   }
-  return -lo - 1;
+  let pos = <i32>((base - keys) >>> 3);
+  if (n == 1 && load<i64>(base) < key) pos++;
+  if (pos < sideCount(b, side) && load<i64>(keys + (<usize>pos << 3)) == key) return pos;
+  return -pos - 1;
 }
 
-/** Puts a resting order at the back of its level; false when there is no room. */
-function rest(bi: i32, oi: i32): bool {
+/**
+ * Puts a resting order at the back of its level; false when there is no room. `listed`: its id is
+ * still in the id table (a replace keeps it there while the order is re-entered).
+ */
+function rest(bi: i32, oi: i32, listed: bool): bool {
   if (liveCount >= maxOrders) return false;
   const b = bookAt(bi);
   const o = orderAt(oi);
@@ -301,6 +318,9 @@ function rest(bi: i32, oi: i32): bool {
     const arr = sideArray(b, side);
     memory.copy(arr + (<usize>(at + 1) << 2), arr + (<usize>at << 2), <usize>(n - at) << 2);
     store<i32>(arr + (<usize>at << 2), li);
+    const keys = sideKeys(b, side);
+    memory.copy(keys + (<usize>(at + 1) << 3), keys + (<usize>at << 3), <usize>(n - at) << 3);
+    store<i64>(keys + (<usize>at << 3), sortKey(side, price));
     setSideCount(b, side, n + 1);
   }
   const l = levelAt(li);
@@ -314,13 +334,16 @@ function rest(bi: i32, oi: i32): bool {
   store<i32>(o, li, O_LEVEL);
   store<i32>(o, bi, O_BOOK);
   store<u8>(o, 1, O_STATE);
-  idInsert(load<u64>(o, O_ID), oi);
+  if (!listed) idInsert(load<u64>(o, O_ID), oi);
   liveCount++;
   return true;
 }
 
-/** Takes a resting order off its level (the level goes when empty); the record stays allocated. */
-function unrest(oi: i32): void {
+/**
+ * Takes a resting order off its level (the level goes when empty); the record stays allocated. With
+ * keepId its id stays in the id table (a replace, which re-enters the order at once).
+ */
+function unrest(oi: i32, keepId: bool = false): void {
   const o = orderAt(oi);
   const b = bookAt(load<i32>(o, O_BOOK));
   const li = load<i32>(o, O_LEVEL);
@@ -338,12 +361,14 @@ function unrest(oi: i32): void {
     const n = sideCount(b, side);
     const arr = sideArray(b, side);
     memory.copy(arr + (<usize>pos << 2), arr + (<usize>(pos + 1) << 2), <usize>(n - pos - 1) << 2);
+    const keys = sideKeys(b, side);
+    memory.copy(keys + (<usize>pos << 3), keys + (<usize>(pos + 1) << 3), <usize>(n - pos - 1) << 3);
     setSideCount(b, side, n - 1);
     store<i32>(l, freeLevel, L_HEAD);
     freeLevel = li;
   }
   store<u8>(o, 0, O_STATE);
-  idRemove(load<u64>(o, O_ID));
+  if (!keepId) idRemove(load<u64>(o, O_ID));
   liveCount--;
 }
 
@@ -401,8 +426,16 @@ function cancelRest(oi: i32, reason: u16): void {
   report(o, CANCELLED, reason, 0, 0);
 }
 
-/** Matches order oi (in flight, not resting), then rests or cancels what is left; frees it when done. */
-function enter(bi: i32, oi: i32, triggered: bool): void {
+/** Drops the id of an order that was `listed` (still in the id table) and will not rest. */
+@inline function unlist(o: usize, listed: bool): void {
+  if (listed) idRemove(load<u64>(o, O_ID));
+}
+
+/**
+ * Matches order oi (in flight, not resting), then rests or cancels what is left; frees it when done.
+ * `listed`: its id is still in the id table (a replace); it stays there only if the order rests.
+ */
+function enter(bi: i32, oi: i32, triggered: bool, listed: bool = false): void {
   const b = bookAt(bi);
   const o = orderAt(oi);
   if (triggered) {
@@ -442,6 +475,7 @@ function enter(bi: i32, oi: i32, triggered: bool): void {
         freeRecord(ri);
       }
       if (stp == CANCEL_NEWEST || stp == CANCEL_BOTH) {
+        unlist(o, listed);
         cancelRest(oi, R_SELF_TRADE);
         freeRecord(oi);
         return;
@@ -466,13 +500,16 @@ function enter(bi: i32, oi: i32, triggered: bool): void {
     report(o, ol == q ? FILLED : PARTIAL, R_NONE, q, lp);
   }
   if (load<i64>(o, O_LEAVES) == 0) {
+    unlist(o, listed);
     freeRecord(oi);
     return;
   }
   if (load<u8>(o, O_TYPE) == LIMIT && load<u8>(o, O_TIF) == GTC) {
-    if (oi != scratch && rest(bi, oi)) return;
+    if (oi != scratch && rest(bi, oi, listed)) return;
+    unlist(o, listed);
     cancelRest(oi, R_BOOK_CAPACITY);
   } else {
+    unlist(o, listed);
     cancelRest(oi, R_NO_LIQUIDITY);
   }
   freeRecord(oi);
@@ -630,11 +667,11 @@ export function replace(id: u64, price: i64, qty: i64): void {
       return;
     }
   }
-  unrest(oi);
+  unrest(oi, true);
   store<i64>(o, price, O_PRICE);
   store<i64>(o, leaves, O_LEAVES);
   report(o, REPLACED, R_NONE, 0, 0);
-  enter(bi, oi, false);
+  enter(bi, oi, false, true);
   triggerStops(bi);
 }
 
