@@ -37,7 +37,15 @@ const K_NEXT = 8;
 const K_MAX_TS = 16;
 const K_ROWS = 24; // i32: rows held
 const K_ROW_HEAD = 28; // i32: oldest row
-const K_SIZE: usize = 48;
+// The pane of the key's last event, with what the event path derives from it: an event in the same
+// pane (most are) needs no division. Valid for ts in [K_C_LO, K_C_HI); zeroed, it matches no ts.
+const K_C_LO = 32;
+const K_C_HI = 40;
+const K_C_PANE = 48;
+const K_C_LAST_J = 56; // the last window of an event in the pane (fdiv(ts, slide))
+const K_C_FIRST_J = 64; // the first (fdiv(ts - size, slide) + 1: the same for every ts in the pane)
+const K_C_AT = 72; // usize: the pane's slot
+const K_SIZE: usize = 80;
 const RESULT_SIZE: usize = 112;
 // Session (128 bytes): start i64, end i64, fired i32, pad, then an aggregate laid out as a pane.
 const S_START = 0;
@@ -112,6 +120,7 @@ export function init(windowKind: i32, windowSize: i64, windowSlide: i64, allowed
   }
   keyTable = newIndexTable(keyCapacity);
   keys = heap.alloc(<usize>keyCapacity * K_SIZE);
+  memory.fill(keys, 0, <usize>keyCapacity * K_SIZE);
   const per: usize = kind == COUNT ? <usize>ring * 24 : kind == SESSION ? <usize>ring * S_SIZE : <usize>ring * P_SIZE;
   store_ = heap.alloc(<usize>keyCapacity * per);
   if (kind != COUNT && kind != SESSION) {
@@ -251,6 +260,8 @@ function window(ki: i32, start: i64): usize {
 // ---- events and the watermark ---------------------------------------------------------------
 
 function keyIndex(key: u32): i32 {
+  const known = indexOf(keyTable, <u64>key);
+  if (known >= 0) return known;
   const before = indexCount(keyTable);
   const ki = indexOrAdd(keyTable, <u64>key);
   if (ki >= 0 && ki == before) {
@@ -286,15 +297,35 @@ export function event(key: u32, ts: i64, price: i64, qty: i64): void {
     sessionEvent(ki, key, ts, price, qty);
     return;
   }
-  // A tumbling window is its own pane: one division places the event.
-  const lastJ = fdiv(ts, slide);
-  const firstJ = kind == TUMBLING ? lastJ : fdiv(ts - size, slide) + 1;
+  // The event's pane and windows: from the key's last pane when the event falls in it, else worked
+  // out (a tumbling window is its own pane: one division places the event). Within a pane, the
+  // windows are the same for every ts: window and pane boundaries are all multiples of the pane.
+  let lastJ: i64;
+  let firstJ: i64;
+  let p: i64;
+  let a: usize;
+  if (ts >= load<i64>(k, K_C_LO) && ts < load<i64>(k, K_C_HI)) {
+    lastJ = load<i64>(k, K_C_LAST_J);
+    firstJ = load<i64>(k, K_C_FIRST_J);
+    p = load<i64>(k, K_C_PANE);
+    a = load<usize>(k, K_C_AT);
+  } else {
+    lastJ = fdiv(ts, slide);
+    firstJ = kind == TUMBLING ? lastJ : fdiv(ts - size, slide) + 1;
+    p = kind == TUMBLING ? lastJ : fdiv(ts, pane);
+    a = paneAt(ki, p);
+    const lo = p * pane;
+    store<i64>(k, lo, K_C_LO);
+    store<i64>(k, lo + pane, K_C_HI); // wraps (matching nothing) only at the very end of time
+    store<i64>(k, lastJ, K_C_LAST_J);
+    store<i64>(k, firstJ, K_C_FIRST_J);
+    store<i64>(k, p, K_C_PANE);
+    store<usize>(k, a, K_C_AT);
+  }
   if (lastJ * slide + size + lateness <= wm) {
     lateEvent(key, ts, price, qty);
     return;
   }
-  const p = kind == TUMBLING ? lastJ : fdiv(ts, pane);
-  const a = paneAt(ki, p);
   if (load<i64>(a, P_IDX) != p) {
     store<i64>(a, p, P_IDX);
     clear(a);
@@ -316,8 +347,11 @@ export function event(key: u32, ts: i64, price: i64, qty: i64): void {
     const s = firstJ * slide;
     const e = s + size;
     if (e + lateness <= wm) return;
-    if (e <= wm) emit(LATE, key, s, e, window(ki, s));
-    else if (emitChanges) emit(UPDATE, key, s, e, window(ki, s));
+    // A tumbling window is the one pane this event is in: merged into an empty aggregate it would
+    // be a copy of the pane, so the pane is emitted as it is.
+    const w = kind == TUMBLING ? a : window(ki, s);
+    if (e <= wm) emit(LATE, key, s, e, w);
+    else if (emitChanges) emit(UPDATE, key, s, e, w);
     return;
   }
   windowsAt(ki, key, firstJ, lastJ);
