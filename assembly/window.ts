@@ -121,8 +121,9 @@ export function init(windowKind: i32, windowSize: i64, windowSlide: i64, allowed
   keyTable = newIndexTable(keyCapacity);
   keys = heap.alloc(<usize>keyCapacity * K_SIZE);
   memory.fill(keys, 0, <usize>keyCapacity * K_SIZE);
-  const per: usize = kind == COUNT ? <usize>ring * 24 : kind == SESSION ? <usize>ring * S_SIZE : <usize>ring * P_SIZE;
+  const per: usize = kind == COUNT ? countBytes() : kind == SESSION ? <usize>ring * S_SIZE : <usize>ring * P_SIZE;
   store_ = heap.alloc(<usize>keyCapacity * per);
+  if (kind == COUNT) memory.fill(store_, 0, <usize>keyCapacity * per); // sums and queues start empty
   if (kind != COUNT && kind != SESSION) {
     for (let i: usize = 0; i < <usize>keyCapacity * <usize>ring; i++) store<i64>(store_ + i * P_SIZE, I64_MIN, P_IDX);
   }
@@ -450,27 +451,136 @@ function lateEvent(key: u32, ts: i64, price: i64, qty: i64): void {
   lateN = 1;
 }
 
+// Count windows keep, per key, the last n rows (ts, price, qty), running sums of the rows, and four
+// monotonic queues of row slots: the smallest and the largest price, the earliest event time (the
+// first row to arrive among equal times: the reference's first) and the latest (the last to arrive:
+// its last). Each event adds a row and drops the oldest, so only the Welford mean and M2 are still
+// worked out over the rows, in order, as the reference adds them up (doubles, the same operations).
+const Q_MIN = 0;
+const Q_MAX = 1;
+const Q_FIRST = 2;
+const Q_LAST = 3;
+
+/** Bytes per key: rows, the running aggregate, then per queue (head, length) and a ring of slots. */
+function countBytes(): usize {
+  return <usize>ring * 24 + P_SIZE + 32 + <usize>ring * 16;
+}
+@inline function countBase(ki: i32): usize {
+  return store_ + <usize>ki * countBytes();
+}
+@inline function queueHeader(base: usize, q: i32): usize {
+  return base + <usize>ring * 24 + P_SIZE + (<usize>q << 3);
+}
+@inline function queueSlots(base: usize, q: i32): usize {
+  return base + <usize>ring * 24 + P_SIZE + 32 + (<usize>q * <usize>ring << 2);
+}
+/** Drops the front of queue q if it is row `slot` (the row leaving the window). */
+@inline function queueEvict(base: usize, q: i32, slot: i32): void {
+  const h = queueHeader(base, q);
+  const len = load<i32>(h, 4);
+  if (len == 0) return;
+  const head = load<i32>(h);
+  if (load<i32>(queueSlots(base, q) + (<usize>head << 2)) != slot) return;
+  store<i32>(h, head + 1 == ring ? 0 : head + 1);
+  store<i32>(h, len - 1, 4);
+}
+/** Row slot at the front of queue q. */
+@inline function queueFront(base: usize, q: i32): i32 {
+  return load<i32>(queueSlots(base, q) + (<usize>load<i32>(queueHeader(base, q)) << 2));
+}
+const DROP_GE: i32 = 0; // drop rows whose value is >= v (minimum)
+const DROP_LE: i32 = 1; // <= v (maximum; latest time)
+const DROP_GT: i32 = 2; // > v (earliest time: ties stay ahead)
+
+/**
+ * Pushes row `slot` (value v) on queue q after dropping from the back every row it supersedes (see
+ * DROP_*). `off` is the field of the row compared (0 ts, 8 price).
+ */
+@inline function queuePush(base: usize, q: i32, slot: i32, off: usize, v: i64, drop: i32): void {
+  const h = queueHeader(base, q);
+  const slots = queueSlots(base, q);
+  const head = load<i32>(h);
+  let len = load<i32>(h, 4);
+  while (len > 0) {
+    let back = head + len - 1;
+    if (back >= ring) back -= ring;
+    const bv = load<i64>(base + <usize>load<i32>(slots + (<usize>back << 2)) * 24 + off);
+    if (drop == DROP_GE ? bv >= v : drop == DROP_LE ? bv <= v : bv > v) len--;
+    else break;
+  }
+  let at = head + len;
+  if (at >= ring) at -= ring;
+  store<i32>(slots + (<usize>at << 2), slot);
+  store<i32>(h, len + 1, 4);
+}
+
 function countEvent(ki: i32, k: usize, key: u32, ts: i64, price: i64, qty: i64): void {
-  const base = store_ + <usize>ki * <usize>ring * 24;
+  const base = countBase(ki);
+  const agg = base + <usize>ring * 24;
   let n = load<i32>(k, K_ROWS);
   let head = load<i32>(k, K_ROW_HEAD);
+  let sum = load<i64>(agg, P_SUM);
+  let sumQty = load<i64>(agg, P_QTY);
+  let pxQty = load<i64>(agg, P_PXQTY);
   if (n == ring) {
-    head = (head + 1) % ring; // the oldest row gives way
+    // The oldest row gives way: out of the sums (they wrap, as the reference's sums do) and queues.
+    const old = base + <usize>head * 24;
+    const op = load<i64>(old, 8);
+    const oq = load<i64>(old, 16);
+    sum -= op;
+    sumQty -= oq;
+    pxQty -= op * oq;
+    queueEvict(base, Q_MIN, head);
+    queueEvict(base, Q_MAX, head);
+    queueEvict(base, Q_FIRST, head);
+    queueEvict(base, Q_LAST, head);
+    head = head + 1 == ring ? 0 : head + 1;
     store<i32>(k, head, K_ROW_HEAD);
     n--;
   }
-  const at = base + <usize>((head + n) % ring) * 24;
+  let slot = head + n;
+  if (slot >= ring) slot -= ring;
+  const at = base + <usize>slot * 24;
   store<i64>(at, ts);
   store<i64>(at, price, 8);
   store<i64>(at, qty, 16);
   n++;
   store<i32>(k, n, K_ROWS);
-  clear(scratch);
-  for (let i = 0; i < n; i++) {
-    const r = base + <usize>((head + i) % ring) * 24;
-    addEvent(scratch, load<i64>(r), load<i64>(r, 8), load<i64>(r, 16));
+  sum += price;
+  sumQty += qty;
+  pxQty += price * qty;
+  store<i64>(agg, sum, P_SUM);
+  store<i64>(agg, sumQty, P_QTY);
+  store<i64>(agg, pxQty, P_PXQTY);
+  // Minimum: a later row with an equal price supersedes; first (earliest time): an equal time stays
+  // ahead (the earlier arrival wins); last (latest time): an equal time gives way to the new row.
+  queuePush(base, Q_MIN, slot, 8, price, DROP_GE);
+  queuePush(base, Q_MAX, slot, 8, price, DROP_LE);
+  queuePush(base, Q_FIRST, slot, 0, ts, DROP_GT);
+  queuePush(base, Q_LAST, slot, 0, ts, DROP_LE);
+  // Welford over the rows in arrival order: the operations of the reference's add(), in its order.
+  let mean: f64 = 0;
+  let m2: f64 = 0;
+  let r = head;
+  for (let i = 1; i <= n; i++) {
+    const x = <f64>load<i64>(base + <usize>r * 24, 8);
+    const delta = x - mean;
+    mean += delta / <f64>i;
+    m2 += delta * (x - mean);
+    r = r + 1 == ring ? 0 : r + 1;
   }
-  emit(COUNTED, key, load<i64>(base + <usize>head * 24), ts, scratch);
+  const a = scratch;
+  store<i64>(a, <i64>n, P_COUNT);
+  store<i64>(a, sum, P_SUM);
+  store<i64>(a, load<i64>(base + <usize>queueFront(base, Q_MIN) * 24, 8), P_MIN);
+  store<i64>(a, load<i64>(base + <usize>queueFront(base, Q_MAX) * 24, 8), P_MAX);
+  store<i64>(a, load<i64>(base + <usize>queueFront(base, Q_FIRST) * 24, 8), P_FIRST);
+  store<i64>(a, load<i64>(base + <usize>queueFront(base, Q_LAST) * 24, 8), P_LAST);
+  store<i64>(a, sumQty, P_QTY);
+  store<i64>(a, pxQty, P_PXQTY);
+  store<f64>(a, mean, P_MEAN);
+  store<f64>(a, m2, P_M2);
+  emit(COUNTED, key, load<i64>(base + <usize>head * 24), ts, a);
 }
 
 export function advanceWatermark(ts: i64): void {
@@ -550,7 +660,7 @@ export function stateHash(): i64 {
         }
       }
     } else if (kind == COUNT) {
-      const base = store_ + <usize>ki * <usize>ring * 24;
+      const base = countBase(ki);
       const head = load<i32>(k, K_ROW_HEAD);
       const rows = load<i32>(k, K_ROWS);
       for (let i = 0; i < rows; i++) {

@@ -120,6 +120,7 @@ const specs: [string, WindowSpec][] = [
   ['hopping 1000/250, EMIT CHANGES, lateness 100', { kind: WindowKind.HOPPING, size: 1000n, slide: 250n, lateness: 100n, delay: 50n, emitChanges: true }],
   ['hopping 900/600 (panes of 300)', { kind: WindowKind.HOPPING, size: 900n, slide: 600n, lateness: 0n, delay: 0n, emitChanges: false }],
   ['count 20', { kind: WindowKind.COUNT, size: 20n, slide: 1n, lateness: 0n, delay: 0n, emitChanges: false }],
+  ['count 4 (rows leave the running minimum, maximum, first and last often)', { kind: WindowKind.COUNT, size: 4n, slide: 1n, lateness: 0n, delay: 0n, emitChanges: false }],
   ['session gap 60, lateness 200, delay 100', { kind: WindowKind.SESSION, size: 60n, slide: 0n, lateness: 200n, delay: 100n, emitChanges: false }],
   ['session gap 15, EMIT CHANGES', { kind: WindowKind.SESSION, size: 15n, slide: 0n, lateness: 30n, delay: 10n, emitChanges: true }],
 ];
