@@ -73,7 +73,12 @@ const B_LAST = 24; // i64
 const B_SYMBOL = 32;
 const B_BID_KEYS = 36; // usize: the sort keys of B_BIDS (the level prices), in the same order
 const B_ASK_KEYS = 40; // usize: the sort keys of B_ASKS (the negated level prices)
-const B_SIZE: usize = 48;
+// Levels that hold orders, per side. A level that empties stays in its side's array (to be taken
+// again by the next order at its price, with nothing moved) unless it is the best; the best level
+// of a side is never empty (empty levels at the end go at once). B_NBIDS/B_NASKS count them all.
+const B_LIVE_BIDS = 44;
+const B_LIVE_ASKS = 48;
+const B_SIZE: usize = 64;
 // Report record (64 bytes).
 const REPORT_SIZE: usize = 64;
 
@@ -237,6 +242,8 @@ function bookOf(symbol: u32, create: bool): i32 {
   store<usize>(b, heap.alloc(<usize>maxLevels << 3), B_ASK_KEYS);
   store<i32>(b, 0, B_NBIDS);
   store<i32>(b, 0, B_NASKS);
+  store<i32>(b, 0, B_LIVE_BIDS);
+  store<i32>(b, 0, B_LIVE_ASKS);
   store<i32>(b, -1, B_STOP_HEAD);
   store<i32>(b, -1, B_STOP_TAIL);
   store<i64>(b, 0, B_LAST);
@@ -253,6 +260,39 @@ function bookOf(symbol: u32, create: bool): i32 {
 }
 @inline function setSideCount(b: usize, side: u8, n: i32): void {
   store<i32>(b + <usize>(side == BUY ? B_NBIDS : B_NASKS), n);
+}
+/** Levels of a side that hold orders (what the rules count: capacity, depth, the state hash). */
+@inline function liveLevels(b: usize, side: u8): i32 {
+  return load<i32>(b + <usize>(side == BUY ? B_LIVE_BIDS : B_LIVE_ASKS));
+}
+@inline function setLiveLevels(b: usize, side: u8, n: i32): void {
+  store<i32>(b + <usize>(side == BUY ? B_LIVE_BIDS : B_LIVE_ASKS), n);
+}
+@inline function levelEmpty(li: i32): bool {
+  return load<i32>(levelAt(li), L_HEAD) < 0;
+}
+@inline function freeLevelRecord(li: i32): void {
+  store<i32>(levelAt(li), freeLevel, L_HEAD);
+  freeLevel = li;
+}
+
+/** Drops the empty levels of a side's array (when it is full): the levels left keep their order. */
+function compact(b: usize, side: u8): void {
+  const arr = sideArray(b, side);
+  const keys = sideKeys(b, side);
+  const n = sideCount(b, side);
+  let kept = 0;
+  for (let k = 0; k < n; k++) {
+    const li = load<i32>(arr + (<usize>k << 2));
+    if (levelEmpty(li)) {
+      freeLevelRecord(li);
+      continue;
+    }
+    store<i32>(arr + (<usize>kept << 2), li);
+    store<i64>(keys + (<usize>kept << 3), load<i64>(keys + (<usize>k << 3)));
+    kept++;
+  }
+  setSideCount(b, side, kept);
 }
 /** Level index of the best level of a side (the last entry), or -1. */
 @inline function bestLevel(b: usize, side: u8): i32 {
@@ -300,13 +340,25 @@ function rest(bi: i32, oi: i32, listed: bool): bool {
   const o = orderAt(oi);
   const side = load<u8>(o, O_SIDE);
   const price = load<i64>(o, O_PRICE);
-  const pos = findLevel(b, side, price);
-  let li: i32;
-  if (pos >= 0) {
-    li = load<i32>(sideArray(b, side) + (<usize>pos << 2));
+  let pos = findLevel(b, side, price);
+  let li: i32 = pos >= 0 ? load<i32>(sideArray(b, side) + (<usize>pos << 2)) : -1;
+  if (li >= 0 && !levelEmpty(li)) {
+    // The level is there with orders: the order joins its queue.
+  } else if (li >= 0) {
+    // An emptied level still in place: it holds orders again (a new level, as far as the rules go).
+    const live = liveLevels(b, side);
+    if (live >= maxLevels) return false;
+    store<i64>(levelAt(li), 0, L_TOTAL);
+    setLiveLevels(b, side, live + 1);
   } else {
+    const live = liveLevels(b, side);
+    if (live >= maxLevels || freeLevel < 0) return false;
+    if (sideCount(b, side) >= maxLevels) {
+      compact(b, side);
+      pos = findLevel(b, side, price);
+    }
     const n = sideCount(b, side);
-    if (n >= maxLevels || freeLevel < 0) return false;
+    setLiveLevels(b, side, live + 1);
     li = freeLevel;
     const l = levelAt(li);
     freeLevel = load<i32>(l, L_HEAD);
@@ -356,16 +408,21 @@ function unrest(oi: i32, keepId: bool = false): void {
   else store<i32>(l, prev, L_TAIL);
   store<i64>(l, load<i64>(l, L_TOTAL) - load<i64>(o, O_LEAVES), L_TOTAL);
   if (load<i32>(l, L_HEAD) < 0) {
+    // Emptied: it stays in the array, unless it is the best level; then it goes, with any empty
+    // levels behind it, so that the best level always holds orders.
     const side = load<u8>(o, O_SIDE);
-    const pos = findLevel(b, side, load<i64>(l, L_PRICE));
-    const n = sideCount(b, side);
+    setLiveLevels(b, side, liveLevels(b, side) - 1);
     const arr = sideArray(b, side);
-    memory.copy(arr + (<usize>pos << 2), arr + (<usize>(pos + 1) << 2), <usize>(n - pos - 1) << 2);
-    const keys = sideKeys(b, side);
-    memory.copy(keys + (<usize>pos << 3), keys + (<usize>(pos + 1) << 3), <usize>(n - pos - 1) << 3);
-    setSideCount(b, side, n - 1);
-    store<i32>(l, freeLevel, L_HEAD);
-    freeLevel = li;
+    let n = sideCount(b, side);
+    if (load<i32>(arr + (<usize>(n - 1) << 2)) == li) {
+      while (n > 0) {
+        const last = load<i32>(arr + (<usize>(n - 1) << 2));
+        if (!levelEmpty(last)) break;
+        freeLevelRecord(last);
+        n--;
+      }
+      setSideCount(b, side, n);
+    }
   }
   store<u8>(o, 0, O_STATE);
   if (!keepId) idRemove(load<u64>(o, O_ID));
@@ -682,9 +739,16 @@ export function level(symbol: u32, side: u8, n: i32, out: usize): bool {
   const bi = bookOf(symbol, false);
   if (bi < 0) return false;
   const b = bookAt(bi);
-  const count = sideCount(b, side);
-  if (n >= count) return false;
-  const l = levelAt(load<i32>(sideArray(b, side) + (<usize>(count - 1 - n) << 2)));
+  if (n < 0 || n >= liveLevels(b, side)) return false;
+  // The n-th level holding orders, from the best (emptied levels still in the array do not count).
+  const arr = sideArray(b, side);
+  let k = sideCount(b, side) - 1;
+  let seen = -1;
+  while (true) {
+    if (!levelEmpty(load<i32>(arr + (<usize>k << 2))) && ++seen == n) break;
+    k--;
+  }
+  const l = levelAt(load<i32>(arr + (<usize>k << 2)));
   store<i64>(out, load<i64>(l, L_PRICE));
   store<i64>(out, load<i64>(l, L_TOTAL), 8);
   return true;
@@ -697,11 +761,11 @@ export function stateHash(): i64 {
     let h = mix64(<u64>load<u32>(b, B_SYMBOL) ^ 0xb00c);
     h = mix64(h ^ <u64>load<i64>(b, B_LAST));
     for (let s: u8 = BUY; s <= SELL; s++) {
-      const n = sideCount(b, s);
-      h = mix64(h ^ <u64>n);
+      h = mix64(h ^ <u64>liveLevels(b, s));
       const arr = sideArray(b, s);
-      for (let k = n - 1; k >= 0; k--) {
+      for (let k = sideCount(b, s) - 1; k >= 0; k--) {
         const l = levelAt(load<i32>(arr + (<usize>k << 2)));
+        if (load<i32>(l, L_HEAD) < 0) continue; // emptied, not a level any more
         h = mix64(h ^ <u64>load<i64>(l, L_PRICE));
         let r = load<i32>(l, L_HEAD);
         while (r >= 0) {
