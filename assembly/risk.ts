@@ -299,8 +299,8 @@ export function check(account: u32, symbol: u32, side: u32, qty: i64, price: i64
   if (e < 0) return reject(RISK_CAPACITY, 0, 0);
   const ep = entryAt(e);
   store<i64>(ep, px, E_LAST_PRICE);
-  if (side == BUY) store<i64>(ep, load<i64>(ep, E_PENDING_BUY) + qty, E_PENDING_BUY);
-  else store<i64>(ep, load<i64>(ep, E_PENDING_SELL) + qty, E_PENDING_SELL);
+  const pendingAt = ep + <usize>(side == BUY ? E_PENDING_BUY : E_PENDING_SELL);
+  store<i64>(pendingAt, load<i64>(pendingAt) + qty);
   // The kept sum (if any; a new entry has just dropped it) grows by this order at the entry's mark.
   if (load<i32>(a, A_GROSS_EPOCH) == markEpoch) store<i64>(a, load<i64>(a, A_GROSS) + qty * entryMark(ep), A_GROSS);
   return ACCEPT;

@@ -77,6 +77,14 @@ let lateN: i32 = 0;
 let scratch: usize = 0; // a pane to merge a window into
 let leftParts: usize = 0; // windowsAt(): the left part of each window of one event
 let rightPart: usize = 0;
+// Left parts kept from one event to the next (hopping windows): the left part of a window covers the
+// slides before the event's, so events of a key in the same slide share them. Entries, one per key
+// (mod the entry count): [key index i32 (-1: none), pad, firstJ i64, lastJ i64, pad] then the parts.
+// An event of the key in an earlier slide than an entry's last one drops it.
+let leftCache: usize = 0;
+let leftCacheEntries: i32 = 0;
+let leftCacheBytes: usize = 0;
+const LEFT_CACHE_BUDGET: usize = 4 << 20;
 // The watermark values at which the next pane boundary (or one shifted by the lateness) is crossed:
 // below both, an advance can neither fire a window nor expire a pane.
 let nextBoundaryA: i64 = I64_MIN;
@@ -133,7 +141,19 @@ export function init(windowKind: i32, windowSize: i64, windowSlide: i64, allowed
   late = heap.alloc(32);
   scratch = heap.alloc(P_SIZE);
   rightPart = heap.alloc(P_SIZE);
-  if (kind != COUNT && kind != SESSION) leftParts = heap.alloc(<usize>(size / slide + 2) * P_SIZE);
+  if (kind != COUNT && kind != SESSION) {
+    leftParts = heap.alloc(<usize>(size / slide + 2) * P_SIZE);
+    if (kind != TUMBLING) {
+      leftCacheBytes = 32 + <usize>(size / slide + 2) * P_SIZE;
+      const fit = <i32>(LEFT_CACHE_BUDGET / leftCacheBytes);
+      leftCacheEntries = fit < keyCapacity ? fit : keyCapacity;
+      if (leftCacheEntries > 16) leftCacheEntries = 16;
+      if (leftCacheEntries > 0) {
+        leftCache = heap.alloc(<usize>leftCacheEntries * leftCacheBytes);
+        for (let i = 0; i < leftCacheEntries; i++) store<i32>(leftCache + <usize>i * leftCacheBytes, -1);
+      }
+    }
+  }
   return 0;
 }
 
@@ -327,6 +347,12 @@ export function event(key: u32, ts: i64, price: i64, qty: i64): void {
     lateEvent(key, ts, price, qty);
     return;
   }
+  if (leftCacheEntries > 0) {
+    // Kept left parts cover the slides before their last one: an event there changes them. (Such an
+    // event always reaches windowsAt itself, with windows of its own, so this is a safety net.)
+    const c = leftCacheEntry(ki);
+    if (load<i32>(c) == ki && lastJ < load<i64>(c, 16)) store<i32>(c, -1);
+  }
   if (load<i64>(a, P_IDX) != p) {
     store<i64>(a, p, P_IDX);
     clear(a);
@@ -369,17 +395,36 @@ export function event(key: u32, ts: i64, price: i64, qty: i64): void {
  * Emits windows firstJ..lastJ of one event, which all contain its pane, by two sweeps instead of a
  * merge per window (as windowsAt in the reference, in the same merge order).
  */
+@inline function leftCacheEntry(ki: i32): usize {
+  return leftCache + <usize>(ki % leftCacheEntries) * leftCacheBytes;
+}
+
 function windowsAt(ki: i32, key: u32, firstJ: i64, lastJ: i64): void {
   const m = slide / pane;
   const panes = size / pane;
   const n = <i32>(lastJ - firstJ) + 1;
-  clear(leftParts + <usize>(n - 1) * P_SIZE);
-  for (let i = n - 2; i >= 0; i--) {
-    const j = firstJ + <i64>i;
-    const a = leftParts + <usize>i * P_SIZE;
-    clear(a);
-    sweep(ki, a, j * m, (j + 1) * m);
-    mergeInto(a, a + P_SIZE);
+  let parts = leftParts;
+  let build = true;
+  if (leftCacheEntries > 0) {
+    const c = leftCacheEntry(ki);
+    parts = c + 32;
+    if (load<i32>(c) == ki && load<i64>(c, 8) == firstJ && load<i64>(c, 16) == lastJ) {
+      build = false; // the same slides as this key's last event, none of them changed since
+    } else {
+      store<i32>(c, ki);
+      store<i64>(c, firstJ, 8);
+      store<i64>(c, lastJ, 16);
+    }
+  }
+  if (build) {
+    clear(parts + <usize>(n - 1) * P_SIZE);
+    for (let i = n - 2; i >= 0; i--) {
+      const j = firstJ + <i64>i;
+      const a = parts + <usize>i * P_SIZE;
+      clear(a);
+      sweep(ki, a, j * m, (j + 1) * m);
+      mergeInto(a, a + P_SIZE);
+    }
   }
   clear(rightPart);
   let from = lastJ * m;
@@ -392,8 +437,8 @@ function windowsAt(ki: i32, key: u32, firstJ: i64, lastJ: i64): void {
     const e = s + size;
     if (e + lateness <= wm) continue;
     if (e > wm && !emitChanges) continue;
-    clear(scratch);
-    mergeInto(scratch, leftParts + <usize>i * P_SIZE);
+    // Merging the left part into an empty aggregate copies it (an empty part is all zeros).
+    memory.copy(scratch + 8, parts + <usize>i * P_SIZE + 8, P_SIZE - 8);
     mergeInto(scratch, rightPart);
     emit(e <= wm ? LATE : UPDATE, key, s, e, scratch);
   }
