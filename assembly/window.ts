@@ -313,7 +313,13 @@ export function event(key: u32, ts: i64, price: i64, qty: i64): void {
   // The watermark moves first: windows this event closes are emitted before its own updates (and
   // their panes go before this event needs a slot).
   if (ts > maxTs) maxTs = ts;
-  if (maxTs - delay > wm) advance(maxTs - delay);
+  const to = maxTs - delay;
+  if (to > wm) {
+    // Time windows: short of the next pane boundary (or one shifted by the lateness), the watermark
+    // just moves (as advance() would find); most events stop here.
+    if (kind != SESSION && to < nextBoundaryA && to < nextBoundaryB) wm = to;
+    else advance(to);
+  }
   if (kind == SESSION) {
     sessionEvent(ki, key, ts, price, qty);
     return;
