@@ -61,6 +61,7 @@ const L_PRICE = 0;
 const L_TOTAL = 8;
 const L_HEAD = 16;
 const L_TAIL = 20;
+const L_BOOK_SIDE = 24; // i32: book index x 2 + (side - 1), for the price table
 const L_SIZE: usize = 32;
 // Book record (48 bytes).
 const B_BIDS = 0; // usize: array of level indices, best (highest) last
@@ -97,6 +98,12 @@ let maxBooks: i32 = 0;
 // Order ids -> order index: linear probing with backward-shift deletion.
 let ids: usize = 0;
 let idMask: u32 = 0;
+// (book, side, price) -> level index + 1, for every level in a side's array (emptied ones too): an
+// order finds its level without a search. Linear probing, backward-shift deletion; the key is read
+// from the level record.
+let priceTable: usize = 0;
+let priceMask: u32 = 0;
+let priceShift: u64 = 0;
 let reports: usize = 0;
 let reportCap: i32 = 0;
 let reportN: i32 = 0;
@@ -120,6 +127,16 @@ export function init(orderCapacity: i32, levelsPerSide: i32, bookCapacity: i32):
     store<i32>(levelAt(i), freeLevel, L_HEAD);
     freeLevel = i;
   }
+  let pslots: u32 = 16;
+  let pbits: u64 = 4;
+  while (pslots < <u32>levelCount * 2) {
+    pslots <<= 1;
+    pbits++;
+  }
+  priceMask = pslots - 1;
+  priceShift = 64 - pbits;
+  priceTable = heap.alloc(<usize>pslots << 2);
+  memory.fill(priceTable, 0, <usize>pslots << 2);
   books = heap.alloc(<usize>bookCapacity * B_SIZE);
   bookTable = newIndexTable(bookCapacity);
   let slots: u32 = 16;
@@ -271,7 +288,61 @@ function bookOf(symbol: u32, create: bool): i32 {
 @inline function levelEmpty(li: i32): bool {
   return load<i32>(levelAt(li), L_HEAD) < 0;
 }
+// ---- the price table -------------------------------------------------------------------------
+
+@inline function priceHome(bookSide: i32, price: i64): u32 {
+  return <u32>(((<u64>price ^ (<u64>bookSide << 40)) * 0x9e3779b97f4a7c15) >> priceShift);
+}
+
+/** The level of (book x 2 + side - 1, price) in its side's array, or -1. */
+function priceFind(bookSide: i32, price: i64): i32 {
+  let slot = priceHome(bookSide, price);
+  while (true) {
+    const v = load<i32>(priceTable + (<usize>slot << 2));
+    if (v == 0) return -1;
+    const l = levelAt(v - 1);
+    if (load<i64>(l, L_PRICE) == price && load<i32>(l, L_BOOK_SIDE) == bookSide) return v - 1;
+    slot = (slot + 1) & priceMask;
+  }
+  return unreachable();
+}
+
+function priceInsert(li: i32): void {
+  const l = levelAt(li);
+  let slot = priceHome(load<i32>(l, L_BOOK_SIDE), load<i64>(l, L_PRICE));
+  while (load<i32>(priceTable + (<usize>slot << 2)) != 0) slot = (slot + 1) & priceMask;
+  store<i32>(priceTable + (<usize>slot << 2), li + 1);
+}
+
+function priceRemove(li: i32): void {
+  const l = levelAt(li);
+  let slot = priceHome(load<i32>(l, L_BOOK_SIDE), load<i64>(l, L_PRICE));
+  while (true) {
+    const v = load<i32>(priceTable + (<usize>slot << 2));
+    if (v == 0) return;
+    if (v == li + 1) break;
+    slot = (slot + 1) & priceMask;
+  }
+  let hole = slot;
+  let next = (slot + 1) & priceMask;
+  while (true) {
+    const v = load<i32>(priceTable + (<usize>next << 2));
+    if (v == 0) break;
+    const nl = levelAt(v - 1);
+    const home = priceHome(load<i32>(nl, L_BOOK_SIDE), load<i64>(nl, L_PRICE));
+    const inRange = hole <= next ? home > hole && home <= next : home > hole || home <= next;
+    if (!inRange) {
+      store<i32>(priceTable + (<usize>hole << 2), v);
+      hole = next;
+    }
+    next = (next + 1) & priceMask;
+  }
+  store<i32>(priceTable + (<usize>hole << 2), 0);
+}
+
+/** A level leaves its side's array: out of the price table, back to the free list. */
 @inline function freeLevelRecord(li: i32): void {
+  priceRemove(li);
   store<i32>(levelAt(li), freeLevel, L_HEAD);
   freeLevel = li;
 }
@@ -340,8 +411,8 @@ function rest(bi: i32, oi: i32, listed: bool): bool {
   const o = orderAt(oi);
   const side = load<u8>(o, O_SIDE);
   const price = load<i64>(o, O_PRICE);
-  let pos = findLevel(b, side, price);
-  let li: i32 = pos >= 0 ? load<i32>(sideArray(b, side) + (<usize>pos << 2)) : -1;
+  const bookSide = (bi << 1) + <i32>(side - 1);
+  let li = priceFind(bookSide, price);
   if (li >= 0 && !levelEmpty(li)) {
     // The level is there with orders: the order joins its queue.
   } else if (li >= 0) {
@@ -353,10 +424,8 @@ function rest(bi: i32, oi: i32, listed: bool): bool {
   } else {
     const live = liveLevels(b, side);
     if (live >= maxLevels || freeLevel < 0) return false;
-    if (sideCount(b, side) >= maxLevels) {
-      compact(b, side);
-      pos = findLevel(b, side, price);
-    }
+    if (sideCount(b, side) >= maxLevels) compact(b, side);
+    const pos = findLevel(b, side, price); // not there: where it goes
     const n = sideCount(b, side);
     setLiveLevels(b, side, live + 1);
     li = freeLevel;
@@ -366,6 +435,8 @@ function rest(bi: i32, oi: i32, listed: bool): bool {
     store<i64>(l, 0, L_TOTAL);
     store<i32>(l, -1, L_HEAD);
     store<i32>(l, -1, L_TAIL);
+    store<i32>(l, bookSide, L_BOOK_SIDE);
+    priceInsert(li);
     const at = -pos - 1;
     const arr = sideArray(b, side);
     memory.copy(arr + (<usize>(at + 1) << 2), arr + (<usize>at << 2), <usize>(n - at) << 2);
