@@ -245,42 +245,6 @@ function mergeInto(a: usize, b: usize): void {
   store<i64>(a, load<i64>(a, P_PXQTY) + load<i64>(b, P_PXQTY), P_PXQTY);
 }
 
-/**
- * d = a copy of a, then b merged into it (mergeInto's operations, in its order), without the copy:
- * each window of an event is its left part merged with the right part.
- */
-function mergeTwo(d: usize, a: usize, b: usize): void {
-  const nb = load<i64>(b, P_COUNT);
-  const na = load<i64>(a, P_COUNT);
-  if (nb == 0 || na == 0) {
-    memory.copy(d + 8, (nb == 0 ? a : b) + 8, P_SIZE - 8); // an empty part is all zeros
-    return;
-  }
-  const bMin = load<i64>(b, P_MIN);
-  const aMin = load<i64>(a, P_MIN);
-  store<i64>(d, bMin < aMin ? bMin : aMin, P_MIN);
-  const bMax = load<i64>(b, P_MAX);
-  const aMax = load<i64>(a, P_MAX);
-  store<i64>(d, bMax > aMax ? bMax : aMax, P_MAX);
-  const firstFrom = load<i64>(b, P_FIRST_TS) < load<i64>(a, P_FIRST_TS) ? b : a;
-  store<i64>(d, load<i64>(firstFrom, P_FIRST_TS), P_FIRST_TS);
-  store<i64>(d, load<i64>(firstFrom, P_FIRST), P_FIRST);
-  const lastFrom = load<i64>(b, P_LAST_TS) >= load<i64>(a, P_LAST_TS) ? b : a;
-  store<i64>(d, load<i64>(lastFrom, P_LAST_TS), P_LAST_TS);
-  store<i64>(d, load<i64>(lastFrom, P_LAST), P_LAST);
-  const fa = <f64>na;
-  const fb = <f64>nb;
-  const n = fa + fb;
-  const aMean = load<f64>(a, P_MEAN);
-  const delta = load<f64>(b, P_MEAN) - aMean;
-  store<f64>(d, aMean + (delta * fb) / n, P_MEAN);
-  store<f64>(d, load<f64>(a, P_M2) + (load<f64>(b, P_M2) + (delta * delta * fa * fb) / n), P_M2);
-  store<i64>(d, na + nb, P_COUNT);
-  store<i64>(d, load<i64>(a, P_SUM) + load<i64>(b, P_SUM), P_SUM);
-  store<i64>(d, load<i64>(a, P_QTY) + load<i64>(b, P_QTY), P_QTY);
-  store<i64>(d, load<i64>(a, P_PXQTY) + load<i64>(b, P_PXQTY), P_PXQTY);
-}
-
 function emit(what: u8, key: u32, start: i64, end: i64, a: usize): void {
   if (resultN >= resultCap) return; // sized at init for the most one call can emit
   const r = results + <usize>resultN * RESULT_SIZE;
@@ -300,6 +264,51 @@ function emit(what: u8, key: u32, start: i64, end: i64, a: usize): void {
   store<i64>(r, qty == 0 ? 0 : load<i64>(a, P_PXQTY) / qty, 80);
   store<i64>(r, load<i64>(a, P_SUM) / n, 88);
   store<f64>(r, Math.sqrt(load<f64>(a, P_M2) / <f64>n), 96);
+  resultN++;
+}
+
+/**
+ * Emits the merge of a and b (a copy of a with b merged into it: mergeInto's operations, in its
+ * order) without building it first: each window of an event is its left part merged with the right
+ * part, written straight into its result.
+ */
+function emitMerged(what: u8, key: u32, start: i64, end: i64, a: usize, b: usize): void {
+  const nb = load<i64>(b, P_COUNT);
+  const na = load<i64>(a, P_COUNT);
+  if (nb == 0 || na == 0) {
+    emit(what, key, start, end, nb == 0 ? a : b); // an empty part is all zeros: the other one it is
+    return;
+  }
+  if (resultN >= resultCap) return;
+  const r = results + <usize>resultN * RESULT_SIZE;
+  const n = na + nb;
+  const sum = load<i64>(a, P_SUM) + load<i64>(b, P_SUM);
+  const qty = load<i64>(a, P_QTY) + load<i64>(b, P_QTY);
+  const pxQty = load<i64>(a, P_PXQTY) + load<i64>(b, P_PXQTY);
+  const bMin = load<i64>(b, P_MIN);
+  const aMin = load<i64>(a, P_MIN);
+  const bMax = load<i64>(b, P_MAX);
+  const aMax = load<i64>(a, P_MAX);
+  const firstFrom = load<i64>(b, P_FIRST_TS) < load<i64>(a, P_FIRST_TS) ? b : a;
+  const lastFrom = load<i64>(b, P_LAST_TS) >= load<i64>(a, P_LAST_TS) ? b : a;
+  const fa = <f64>na;
+  const fb = <f64>nb;
+  const delta = load<f64>(b, P_MEAN) - load<f64>(a, P_MEAN);
+  const m2 = load<f64>(a, P_M2) + (load<f64>(b, P_M2) + (delta * delta * fa * fb) / (fa + fb));
+  store<u8>(r, what);
+  store<u32>(r, key, 4);
+  store<i64>(r, start, 8);
+  store<i64>(r, end, 16);
+  store<i64>(r, n, 24);
+  store<i64>(r, sum, 32);
+  store<i64>(r, bMin < aMin ? bMin : aMin, 40);
+  store<i64>(r, bMax > aMax ? bMax : aMax, 48);
+  store<i64>(r, load<i64>(firstFrom, P_FIRST), 56);
+  store<i64>(r, load<i64>(lastFrom, P_LAST), 64);
+  store<i64>(r, qty, 72);
+  store<i64>(r, qty == 0 ? 0 : pxQty / qty, 80);
+  store<i64>(r, sum / n, 88);
+  store<f64>(r, Math.sqrt(m2 / <f64>n), 96);
   resultN++;
 }
 
@@ -479,8 +488,7 @@ function windowsAt(ki: i32, key: u32, firstJ: i64, lastJ: i64): void {
     const e = s + size;
     if (e + lateness <= wm) continue;
     if (e > wm && !emitChanges) continue;
-    mergeTwo(scratch, parts + <usize>i * P_SIZE, rightPart);
-    emit(e <= wm ? LATE : UPDATE, key, s, e, scratch);
+    emitMerged(e <= wm ? LATE : UPDATE, key, s, e, parts + <usize>i * P_SIZE, rightPart);
   }
 }
 
