@@ -14,6 +14,7 @@ const UPDATE: u8 = 2;
 const LATE: u8 = 3;
 const COUNTED: u8 = 4;
 const I64_MIN: i64 = -9223372036854775808;
+const I64_MAX: i64 = 9223372036854775807;
 
 // Pane (104 bytes).
 const P_IDX = 0; // I64_MIN: empty
@@ -88,6 +89,9 @@ const LEFT_CACHE_BUDGET: usize = 4 << 20;
 // The watermark values at which the next pane boundary (or one shifted by the lateness) is crossed:
 // below both, an advance can neither fire a window nor expire a pane.
 let nextBoundaryA: i64 = I64_MIN;
+// Sessions: no session fires or goes while the watermark stays below this (at most the earliest end
+// of an unfired session or end + lateness of any session; lowered as sessions change).
+let sessionDeadline: i64 = I64_MAX;
 let nextBoundaryB: i64 = I64_MIN;
 
 function gcd(a: i64, b: i64): i64 {
@@ -496,6 +500,13 @@ function windowsAt(ki: i32, key: u32, firstJ: i64, lastJ: i64): void {
   return store_ + (<usize>ki * <usize>ring + <usize>i) * S_SIZE;
 }
 
+/** The watermark at which session s next fires or goes: its end (unfired) or its end + lateness. */
+@inline function sessionDue(s: usize): i64 {
+  const end = load<i64>(s, S_END);
+  const gone = end + lateness;
+  return load<i32>(s, S_FIRED) == 0 && end < gone ? end : gone;
+}
+
 function sessionEvent(ki: i32, key: u32, ts: i64, price: i64, qty: i64): void {
   const k = keyAt(ki);
   const n = load<i32>(k, K_ROWS);
@@ -529,6 +540,8 @@ function sessionEvent(ki: i32, key: u32, ts: i64, price: i64, qty: i64): void {
   store<i64>(s, start, S_START);
   store<i64>(s, end, S_END);
   store<i32>(s, closed ? 1 : 0, S_FIRED);
+  const due = sessionDue(s);
+  if (due < sessionDeadline) sessionDeadline = due;
   memory.copy(s + S_AGG, scratch, P_SIZE);
   store<i32>(k, n - removed + 1, K_ROWS);
   if (closed) emit(LATE, key, start, end, s + S_AGG);
@@ -686,6 +699,8 @@ function advance(to: i64): void {
   wm = to;
   if (kind == COUNT) return;
   if (kind == SESSION) {
+    if (to < sessionDeadline) return;
+    let deadline = I64_MAX;
     const nk = indexCount(keyTable);
     for (let ki = 0; ki < nk; ki++) {
       const k = keyAt(ki);
@@ -699,11 +714,14 @@ function advance(to: i64): void {
         }
         if (load<i64>(s, S_END) + lateness > to) {
           if (kept != i) memory.copy(sessionAt(ki, kept), s, S_SIZE);
+          const d = sessionDue(sessionAt(ki, kept));
+          if (d < deadline) deadline = d;
           kept++;
         }
       }
       store<i32>(k, kept, K_ROWS);
     }
+    sessionDeadline = deadline;
     return;
   }
   // Nothing fires or goes unless the watermark crossed a pane boundary, or one shifted by the lateness.
