@@ -61,6 +61,7 @@ const L_PRICE = 0;
 const L_TOTAL = 8;
 const L_HEAD = 16;
 const L_TAIL = 20;
+const L_BOOK_SIDE = 24; // i32: book index x 2 + (side - 1), for the price table
 const L_SIZE: usize = 32;
 // Book record (48 bytes).
 const B_BIDS = 0; // usize: array of level indices, best (highest) last
@@ -71,7 +72,14 @@ const B_STOP_HEAD = 16;
 const B_STOP_TAIL = 20;
 const B_LAST = 24; // i64
 const B_SYMBOL = 32;
-const B_SIZE: usize = 48;
+const B_BID_KEYS = 36; // usize: the sort keys of B_BIDS (the level prices), in the same order
+const B_ASK_KEYS = 40; // usize: the sort keys of B_ASKS (the negated level prices)
+// Levels that hold orders, per side. A level that empties stays in its side's array (to be taken
+// again by the next order at its price, with nothing moved) unless it is the best; the best level
+// of a side is never empty (empty levels at the end go at once). B_NBIDS/B_NASKS count them all.
+const B_LIVE_BIDS = 44;
+const B_LIVE_ASKS = 48;
+const B_SIZE: usize = 64;
 // Report record (64 bytes).
 const REPORT_SIZE: usize = 64;
 
@@ -90,6 +98,12 @@ let maxBooks: i32 = 0;
 // Order ids -> order index: linear probing with backward-shift deletion.
 let ids: usize = 0;
 let idMask: u32 = 0;
+// (book, side, price) -> level index + 1, for every level in a side's array (emptied ones too): an
+// order finds its level without a search. Linear probing, backward-shift deletion; the key is read
+// from the level record.
+let priceTable: usize = 0;
+let priceMask: u32 = 0;
+let priceShift: u64 = 0;
 let reports: usize = 0;
 let reportCap: i32 = 0;
 let reportN: i32 = 0;
@@ -113,6 +127,16 @@ export function init(orderCapacity: i32, levelsPerSide: i32, bookCapacity: i32):
     store<i32>(levelAt(i), freeLevel, L_HEAD);
     freeLevel = i;
   }
+  let pslots: u32 = 16;
+  let pbits: u64 = 4;
+  while (pslots < <u32>levelCount * 2) {
+    pslots <<= 1;
+    pbits++;
+  }
+  priceMask = pslots - 1;
+  priceShift = 64 - pbits;
+  priceTable = heap.alloc(<usize>pslots << 2);
+  memory.fill(priceTable, 0, <usize>pslots << 2);
   books = heap.alloc(<usize>bookCapacity * B_SIZE);
   bookTable = newIndexTable(bookCapacity);
   let slots: u32 = 16;
@@ -231,8 +255,12 @@ function bookOf(symbol: u32, create: bool): i32 {
   const b = bookAt(n);
   store<usize>(b, heap.alloc(<usize>maxLevels << 2), B_BIDS);
   store<usize>(b, heap.alloc(<usize>maxLevels << 2), B_ASKS);
+  store<usize>(b, heap.alloc(<usize>maxLevels << 3), B_BID_KEYS);
+  store<usize>(b, heap.alloc(<usize>maxLevels << 3), B_ASK_KEYS);
   store<i32>(b, 0, B_NBIDS);
   store<i32>(b, 0, B_NASKS);
+  store<i32>(b, 0, B_LIVE_BIDS);
+  store<i32>(b, 0, B_LIVE_ASKS);
   store<i32>(b, -1, B_STOP_HEAD);
   store<i32>(b, -1, B_STOP_TAIL);
   store<i64>(b, 0, B_LAST);
@@ -250,46 +278,156 @@ function bookOf(symbol: u32, create: bool): i32 {
 @inline function setSideCount(b: usize, side: u8, n: i32): void {
   store<i32>(b + <usize>(side == BUY ? B_NBIDS : B_NASKS), n);
 }
+/** Levels of a side that hold orders (what the rules count: capacity, depth, the state hash). */
+@inline function liveLevels(b: usize, side: u8): i32 {
+  return load<i32>(b + <usize>(side == BUY ? B_LIVE_BIDS : B_LIVE_ASKS));
+}
+@inline function setLiveLevels(b: usize, side: u8, n: i32): void {
+  store<i32>(b + <usize>(side == BUY ? B_LIVE_BIDS : B_LIVE_ASKS), n);
+}
+@inline function levelEmpty(li: i32): bool {
+  return load<i32>(levelAt(li), L_HEAD) < 0;
+}
+// ---- the price table -------------------------------------------------------------------------
+
+@inline function priceHome(bookSide: i32, price: i64): u32 {
+  return <u32>(((<u64>price ^ (<u64>bookSide << 40)) * 0x9e3779b97f4a7c15) >> priceShift);
+}
+
+/** The level of (book x 2 + side - 1, price) in its side's array, or -1. */
+function priceFind(bookSide: i32, price: i64): i32 {
+  let slot = priceHome(bookSide, price);
+  while (true) {
+    const v = load<i32>(priceTable + (<usize>slot << 2));
+    if (v == 0) return -1;
+    const l = levelAt(v - 1);
+    if (load<i64>(l, L_PRICE) == price && load<i32>(l, L_BOOK_SIDE) == bookSide) return v - 1;
+    slot = (slot + 1) & priceMask;
+  }
+  return unreachable();
+}
+
+function priceInsert(li: i32): void {
+  const l = levelAt(li);
+  let slot = priceHome(load<i32>(l, L_BOOK_SIDE), load<i64>(l, L_PRICE));
+  while (load<i32>(priceTable + (<usize>slot << 2)) != 0) slot = (slot + 1) & priceMask;
+  store<i32>(priceTable + (<usize>slot << 2), li + 1);
+}
+
+function priceRemove(li: i32): void {
+  const l = levelAt(li);
+  let slot = priceHome(load<i32>(l, L_BOOK_SIDE), load<i64>(l, L_PRICE));
+  while (true) {
+    const v = load<i32>(priceTable + (<usize>slot << 2));
+    if (v == 0) return;
+    if (v == li + 1) break;
+    slot = (slot + 1) & priceMask;
+  }
+  let hole = slot;
+  let next = (slot + 1) & priceMask;
+  while (true) {
+    const v = load<i32>(priceTable + (<usize>next << 2));
+    if (v == 0) break;
+    const nl = levelAt(v - 1);
+    const home = priceHome(load<i32>(nl, L_BOOK_SIDE), load<i64>(nl, L_PRICE));
+    const inRange = hole <= next ? home > hole && home <= next : home > hole || home <= next;
+    if (!inRange) {
+      store<i32>(priceTable + (<usize>hole << 2), v);
+      hole = next;
+    }
+    next = (next + 1) & priceMask;
+  }
+  store<i32>(priceTable + (<usize>hole << 2), 0);
+}
+
+/** A level leaves its side's array: out of the price table, back to the free list. */
+@inline function freeLevelRecord(li: i32): void {
+  priceRemove(li);
+  store<i32>(levelAt(li), freeLevel, L_HEAD);
+  freeLevel = li;
+}
+
+/** Drops the empty levels of a side's array (when it is full): the levels left keep their order. */
+function compact(b: usize, side: u8): void {
+  const arr = sideArray(b, side);
+  const keys = sideKeys(b, side);
+  const n = sideCount(b, side);
+  let kept = 0;
+  for (let k = 0; k < n; k++) {
+    const li = load<i32>(arr + (<usize>k << 2));
+    if (levelEmpty(li)) {
+      freeLevelRecord(li);
+      continue;
+    }
+    store<i32>(arr + (<usize>kept << 2), li);
+    store<i64>(keys + (<usize>kept << 3), load<i64>(keys + (<usize>k << 3)));
+    kept++;
+  }
+  setSideCount(b, side, kept);
+}
 /** Level index of the best level of a side (the last entry), or -1. */
 @inline function bestLevel(b: usize, side: u8): i32 {
   const n = sideCount(b, side);
   return n == 0 ? -1 : load<i32>(sideArray(b, side) + (<usize>(n - 1) << 2));
 }
-/** Whether price p is better than q on `side` (higher for bids, lower for asks). */
-@inline function better(side: u8, p: i64, q: i64): bool {
-  return side == BUY ? p > q : p < q;
+@inline function sideKeys(b: usize, side: u8): usize {
+  return load<usize>(b + <usize>(side == BUY ? B_BID_KEYS : B_ASK_KEYS));
+}
+/**
+ * The sort key of a price on `side`: the price for bids, its negation for asks, so that on both sides
+ * keys ascend from the worst level (index 0) to the best (last). Resting prices are > 0.
+ */
+@inline function sortKey(side: u8, price: i64): i64 {
+  return side == BUY ? price : -price;
 }
 
-/** Position in the side's array of the level at `price`, or the insertion point (as -pos - 1). */
+/**
+ * Position in the side's array of the level at `price`, or the insertion point (as -pos - 1). A
+ * branch-free lower bound over the side's keys: contiguous i64s, no level record touched.
+ */
 function findLevel(b: usize, side: u8, price: i64): i32 {
-  const arr = sideArray(b, side);
-  // Entries run from worst (index 0) to best (last).
-  let lo = 0;
-  let hi = sideCount(b, side) - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const p = load<i64>(levelAt(load<i32>(arr + (<usize>mid << 2))), L_PRICE);
-    if (p == price) return mid;
-    if (better(side, p, price)) hi = mid - 1;
-    else lo = mid + 1;
+  const keys = sideKeys(b, side);
+  const key = sortKey(side, price);
+  let n = sideCount(b, side);
+  let base: usize = keys;
+  while (n > 1) {
+    const half = n >>> 1;
+    base = load<i64>(base + (<usize>(half - 1) << 3)) < key ? base + (<usize>half << 3) : base;
+    n -= half;
   }
-  return -lo - 1;
+  let pos = <i32>((base - keys) >>> 3);
+  if (n == 1 && load<i64>(base) < key) pos++;
+  if (pos < sideCount(b, side) && load<i64>(keys + (<usize>pos << 3)) == key) return pos;
+  return -pos - 1;
 }
 
-/** Puts a resting order at the back of its level; false when there is no room. */
-function rest(bi: i32, oi: i32): bool {
+/**
+ * Puts a resting order at the back of its level; false when there is no room. `listed`: its id is
+ * still in the id table (a replace keeps it there while the order is re-entered).
+ */
+function rest(bi: i32, oi: i32, listed: bool): bool {
   if (liveCount >= maxOrders) return false;
   const b = bookAt(bi);
   const o = orderAt(oi);
   const side = load<u8>(o, O_SIDE);
   const price = load<i64>(o, O_PRICE);
-  const pos = findLevel(b, side, price);
-  let li: i32;
-  if (pos >= 0) {
-    li = load<i32>(sideArray(b, side) + (<usize>pos << 2));
+  const bookSide = (bi << 1) + <i32>(side - 1);
+  let li = priceFind(bookSide, price);
+  if (li >= 0 && !levelEmpty(li)) {
+    // The level is there with orders: the order joins its queue.
+  } else if (li >= 0) {
+    // An emptied level still in place: it holds orders again (a new level, as far as the rules go).
+    const live = liveLevels(b, side);
+    if (live >= maxLevels) return false;
+    store<i64>(levelAt(li), 0, L_TOTAL);
+    setLiveLevels(b, side, live + 1);
   } else {
+    const live = liveLevels(b, side);
+    if (live >= maxLevels || freeLevel < 0) return false;
+    if (sideCount(b, side) >= maxLevels) compact(b, side);
+    const pos = findLevel(b, side, price); // not there: where it goes
     const n = sideCount(b, side);
-    if (n >= maxLevels || freeLevel < 0) return false;
+    setLiveLevels(b, side, live + 1);
     li = freeLevel;
     const l = levelAt(li);
     freeLevel = load<i32>(l, L_HEAD);
@@ -297,10 +435,15 @@ function rest(bi: i32, oi: i32): bool {
     store<i64>(l, 0, L_TOTAL);
     store<i32>(l, -1, L_HEAD);
     store<i32>(l, -1, L_TAIL);
+    store<i32>(l, bookSide, L_BOOK_SIDE);
+    priceInsert(li);
     const at = -pos - 1;
     const arr = sideArray(b, side);
     memory.copy(arr + (<usize>(at + 1) << 2), arr + (<usize>at << 2), <usize>(n - at) << 2);
     store<i32>(arr + (<usize>at << 2), li);
+    const keys = sideKeys(b, side);
+    memory.copy(keys + (<usize>(at + 1) << 3), keys + (<usize>at << 3), <usize>(n - at) << 3);
+    store<i64>(keys + (<usize>at << 3), sortKey(side, price));
     setSideCount(b, side, n + 1);
   }
   const l = levelAt(li);
@@ -314,13 +457,16 @@ function rest(bi: i32, oi: i32): bool {
   store<i32>(o, li, O_LEVEL);
   store<i32>(o, bi, O_BOOK);
   store<u8>(o, 1, O_STATE);
-  idInsert(load<u64>(o, O_ID), oi);
+  if (!listed) idInsert(load<u64>(o, O_ID), oi);
   liveCount++;
   return true;
 }
 
-/** Takes a resting order off its level (the level goes when empty); the record stays allocated. */
-function unrest(oi: i32): void {
+/**
+ * Takes a resting order off its level (the level goes when empty); the record stays allocated. With
+ * keepId its id stays in the id table (a replace, which re-enters the order at once).
+ */
+function unrest(oi: i32, keepId: bool = false): void {
   const o = orderAt(oi);
   const b = bookAt(load<i32>(o, O_BOOK));
   const li = load<i32>(o, O_LEVEL);
@@ -333,17 +479,24 @@ function unrest(oi: i32): void {
   else store<i32>(l, prev, L_TAIL);
   store<i64>(l, load<i64>(l, L_TOTAL) - load<i64>(o, O_LEAVES), L_TOTAL);
   if (load<i32>(l, L_HEAD) < 0) {
+    // Emptied: it stays in the array, unless it is the best level; then it goes, with any empty
+    // levels behind it, so that the best level always holds orders.
     const side = load<u8>(o, O_SIDE);
-    const pos = findLevel(b, side, load<i64>(l, L_PRICE));
-    const n = sideCount(b, side);
+    setLiveLevels(b, side, liveLevels(b, side) - 1);
     const arr = sideArray(b, side);
-    memory.copy(arr + (<usize>pos << 2), arr + (<usize>(pos + 1) << 2), <usize>(n - pos - 1) << 2);
-    setSideCount(b, side, n - 1);
-    store<i32>(l, freeLevel, L_HEAD);
-    freeLevel = li;
+    let n = sideCount(b, side);
+    if (load<i32>(arr + (<usize>(n - 1) << 2)) == li) {
+      while (n > 0) {
+        const last = load<i32>(arr + (<usize>(n - 1) << 2));
+        if (!levelEmpty(last)) break;
+        freeLevelRecord(last);
+        n--;
+      }
+      setSideCount(b, side, n);
+    }
   }
   store<u8>(o, 0, O_STATE);
-  idRemove(load<u64>(o, O_ID));
+  if (!keepId) idRemove(load<u64>(o, O_ID));
   liveCount--;
 }
 
@@ -401,8 +554,16 @@ function cancelRest(oi: i32, reason: u16): void {
   report(o, CANCELLED, reason, 0, 0);
 }
 
-/** Matches order oi (in flight, not resting), then rests or cancels what is left; frees it when done. */
-function enter(bi: i32, oi: i32, triggered: bool): void {
+/** Drops the id of an order that was `listed` (still in the id table) and will not rest. */
+@inline function unlist(o: usize, listed: bool): void {
+  if (listed) idRemove(load<u64>(o, O_ID));
+}
+
+/**
+ * Matches order oi (in flight, not resting), then rests or cancels what is left; frees it when done.
+ * `listed`: its id is still in the id table (a replace); it stays there only if the order rests.
+ */
+function enter(bi: i32, oi: i32, triggered: bool, listed: bool = false): void {
   const b = bookAt(bi);
   const o = orderAt(oi);
   if (triggered) {
@@ -442,6 +603,7 @@ function enter(bi: i32, oi: i32, triggered: bool): void {
         freeRecord(ri);
       }
       if (stp == CANCEL_NEWEST || stp == CANCEL_BOTH) {
+        unlist(o, listed);
         cancelRest(oi, R_SELF_TRADE);
         freeRecord(oi);
         return;
@@ -466,13 +628,16 @@ function enter(bi: i32, oi: i32, triggered: bool): void {
     report(o, ol == q ? FILLED : PARTIAL, R_NONE, q, lp);
   }
   if (load<i64>(o, O_LEAVES) == 0) {
+    unlist(o, listed);
     freeRecord(oi);
     return;
   }
   if (load<u8>(o, O_TYPE) == LIMIT && load<u8>(o, O_TIF) == GTC) {
-    if (oi != scratch && rest(bi, oi)) return;
+    if (oi != scratch && rest(bi, oi, listed)) return;
+    unlist(o, listed);
     cancelRest(oi, R_BOOK_CAPACITY);
   } else {
+    unlist(o, listed);
     cancelRest(oi, R_NO_LIQUIDITY);
   }
   freeRecord(oi);
@@ -630,11 +795,11 @@ export function replace(id: u64, price: i64, qty: i64): void {
       return;
     }
   }
-  unrest(oi);
+  unrest(oi, true);
   store<i64>(o, price, O_PRICE);
   store<i64>(o, leaves, O_LEAVES);
   report(o, REPLACED, R_NONE, 0, 0);
-  enter(bi, oi, false);
+  enter(bi, oi, false, true);
   triggerStops(bi);
 }
 
@@ -645,9 +810,16 @@ export function level(symbol: u32, side: u8, n: i32, out: usize): bool {
   const bi = bookOf(symbol, false);
   if (bi < 0) return false;
   const b = bookAt(bi);
-  const count = sideCount(b, side);
-  if (n >= count) return false;
-  const l = levelAt(load<i32>(sideArray(b, side) + (<usize>(count - 1 - n) << 2)));
+  if (n < 0 || n >= liveLevels(b, side)) return false;
+  // The n-th level holding orders, from the best (emptied levels still in the array do not count).
+  const arr = sideArray(b, side);
+  let k = sideCount(b, side) - 1;
+  let seen = -1;
+  while (true) {
+    if (!levelEmpty(load<i32>(arr + (<usize>k << 2))) && ++seen == n) break;
+    k--;
+  }
+  const l = levelAt(load<i32>(arr + (<usize>k << 2)));
   store<i64>(out, load<i64>(l, L_PRICE));
   store<i64>(out, load<i64>(l, L_TOTAL), 8);
   return true;
@@ -660,11 +832,11 @@ export function stateHash(): i64 {
     let h = mix64(<u64>load<u32>(b, B_SYMBOL) ^ 0xb00c);
     h = mix64(h ^ <u64>load<i64>(b, B_LAST));
     for (let s: u8 = BUY; s <= SELL; s++) {
-      const n = sideCount(b, s);
-      h = mix64(h ^ <u64>n);
+      h = mix64(h ^ <u64>liveLevels(b, s));
       const arr = sideArray(b, s);
-      for (let k = n - 1; k >= 0; k--) {
+      for (let k = sideCount(b, s) - 1; k >= 0; k--) {
         const l = levelAt(load<i32>(arr + (<usize>k << 2)));
+        if (load<i32>(l, L_HEAD) < 0) continue; // emptied, not a level any more
         h = mix64(h ^ <u64>load<i64>(l, L_PRICE));
         let r = load<i32>(l, L_HEAD);
         while (r >= 0) {

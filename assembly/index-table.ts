@@ -1,6 +1,8 @@
 // A fixed-capacity open-addressing map from u64 keys to record indices, in linear memory, for the
 // kernels' account, symbol and position tables. Carved once from the stub runtime's bump heap.
-// Layout of a table: [mask u32, count i32, capacity i32, pad] then slots of (key u64, index+1 i32, pad).
+// Layout of a table: [mask u32, count i32, capacity i32, shift u32] then slots of (key u64, index+1 i32,
+// pad). A key's home slot is the top bits of key x 2^64/phi (Fibonacci hashing: one multiply, and
+// structured keys such as account << 32 | symbol still spread over the slots).
 
 @inline export function mix64(k: u64): u64 {
   k ^= k >> 33;
@@ -14,19 +16,28 @@
 /** A table for up to `capacity` keys (twice as many slots, so probes stay short and always end). */
 export function newIndexTable(capacity: i32): usize {
   let slots: u32 = 16;
-  while (slots < <u32>capacity * 2) slots <<= 1;
+  let bits: u32 = 4;
+  while (slots < <u32>capacity * 2) {
+    slots <<= 1;
+    bits++;
+  }
   const t = heap.alloc(16 + (<usize>slots << 4));
   memory.fill(t, 0, 16 + (<usize>slots << 4));
   store<u32>(t, slots - 1);
   store<i32>(t, 0, 4);
   store<i32>(t, capacity, 8);
+  store<u32>(t, 64 - bits, 12);
   return t;
+}
+
+@inline function home(t: usize, key: u64): u32 {
+  return <u32>((key * 0x9e3779b97f4a7c15) >> <u64>load<u32>(t, 12));
 }
 
 /** The index stored for `key`, or -1. */
 export function indexOf(t: usize, key: u64): i32 {
   const mask = load<u32>(t);
-  let slot = <u32>mix64(key) & mask;
+  let slot = home(t, key);
   while (true) {
     const at = t + 16 + (<usize>slot << 4);
     const idx = load<i32>(at, 8);
@@ -40,7 +51,7 @@ export function indexOf(t: usize, key: u64): i32 {
 /** The index for `key`, adding it as the next index when new; -1 when the table is full. */
 export function indexOrAdd(t: usize, key: u64): i32 {
   const mask = load<u32>(t);
-  let slot = <u32>mix64(key) & mask;
+  let slot = home(t, key);
   while (true) {
     const at = t + 16 + (<usize>slot << 4);
     const idx = load<i32>(at, 8);

@@ -47,7 +47,12 @@ const A_EQUITY = 56;
 const A_DAY_PNL = 64;
 const A_HAS_POLICY = 72; // i32
 const A_ID = 76; // u32
-const A_SIZE: usize = 80;
+// Sum over the account's entries of (|position| + pending) x mark (wrapping, as the check adds it up),
+// kept up to date while A_GROSS_EPOCH == markEpoch: every entry has had a positive mark since the
+// sum was taken and no mark has been set since. Otherwise the check adds it up entry by entry.
+const A_GROSS = 80;
+const A_GROSS_EPOCH = 88; // i32; 0: not kept
+const A_SIZE: usize = 96;
 // Entry record (48 bytes): one account x symbol.
 const E_POS = 0;
 const E_PENDING_BUY = 8;
@@ -58,6 +63,7 @@ const E_NEXT = 36; // i32
 const E_ACCOUNT = 40; // u32
 const E_LAST_PRICE = 48; // i64: price of the last accepted order, valued when there is no mark
 const E_MARK = 56; // i32: the symbol's slot in the mark table once it has one (-1 until then)
+const E_ACCOUNT_INDEX = 60; // i32
 const E_SIZE: usize = 64;
 
 let accounts: usize = 0;
@@ -68,6 +74,7 @@ let marks: usize = 0;
 let symbolTable: usize = 0;
 let lastLimitValue: i64 = 0;
 let lastValueValue: i64 = 0;
+let markEpoch: i32 = 1; // changes with every setMark: kept gross sums are retaken
 
 export function init(maxAccounts: i32, maxEntries: i32, maxSymbols: i32): void {
   accountTable = newIndexTable(maxAccounts);
@@ -122,9 +129,11 @@ function entryOf(account: u32, accountIndex: i32, symbol: u32): i32 {
   store<i32>(e, indexOf(symbolTable, <u64>symbol), E_MARK);
   store<u32>(e, symbol, E_SYMBOL);
   store<u32>(e, account, E_ACCOUNT);
+  store<i32>(e, accountIndex, E_ACCOUNT_INDEX);
   const a = accountAt(accountIndex);
   store<i32>(e, load<i32>(a, A_HEAD), E_NEXT);
   store<i32>(a, i, A_HEAD);
+  store<i32>(a, 0, A_GROSS_EPOCH); // a new entry: the account's sum is taken again
   return i;
 }
 
@@ -163,6 +172,7 @@ export function setMark(symbol: u32, price: i64): i32 {
   const i = indexOrAdd(symbolTable, <u64>symbol);
   if (i < 0) return RISK_CAPACITY;
   store<i64>(marks + (<usize>i << 3), price);
+  markEpoch++;
   return 0;
 }
 
@@ -204,7 +214,10 @@ export function check(account: u32, symbol: u32, side: u32, qty: i64, price: i64
   if (status == KILL) return reject(KILL_SWITCH, 0, 0);
   if (status == BLOCKED) return reject(ACCOUNT_BLOCKED, 0, 0);
   if ((side != BUY && side != SELL) || qty <= 0 || price < 0) return reject(INVALID_ORDER, 0, 0);
-  const mark = markOf(symbol);
+  // The account x symbol entry (when there is one) knows the slot of its symbol's mark.
+  const ei = indexOf(entryTable, entryKey(account, symbol));
+  const markSlot = ei >= 0 ? load<i32>(entryAt(ei), E_MARK) : -1;
+  const mark = markSlot >= 0 ? load<i64>(marks + (<usize>markSlot << 3)) : markOf(symbol);
   const px = price > 0 ? price : mark;
   // Overflow guard for qty x px; the division is only needed for very large orders.
   if (px <= 0 || ((qty >= 0x80000000 || px >= 0x100000000) && qty > I64_MAX / px)) return reject(INVALID_ORDER, 0, 0);
@@ -216,7 +229,6 @@ export function check(account: u32, symbol: u32, side: u32, qty: i64, price: i64
   const notional = qty * px;
   const maxNotional = load<i64>(a, A_MAX_NOTIONAL);
   if (maxNotional > 0 && notional > maxNotional) return reject(MAX_ORDER_NOTIONAL, maxNotional, notional);
-  const ei = indexOf(entryTable, entryKey(account, symbol));
   let pos: i64 = 0;
   let pendingBuy: i64 = 0;
   let pendingSell: i64 = 0;
@@ -233,21 +245,37 @@ export function check(account: u32, symbol: u32, side: u32, qty: i64, price: i64
   if (cap > 0 && worst > cap) return reject(POSITION_CAP, cap, worst);
   // Gross exposure of the account after this order: each symbol at its mark, or, without one, at
   // this order's price (its own symbol) or the last accepted order's price.
+  // The other entries' part is kept per account while every entry has a mark (see A_GROSS); the
+  // sum wraps as the entry-by-entry one does, so both give the same value.
   let gross = notional;
-  let i = load<i32>(a, A_HEAD);
-  while (i >= 0) {
-    const e = entryAt(i);
-    const s = load<u32>(e, E_SYMBOL);
-    // The mark's slot is looked up once it exists, then read directly (no hashing per entry).
-    let slot = load<i32>(e, E_MARK);
-    if (slot < 0) {
-      slot = indexOf(symbolTable, <u64>s);
-      store<i32>(e, slot, E_MARK);
+  if (load<i32>(a, A_GROSS_EPOCH) == markEpoch) {
+    gross += load<i64>(a, A_GROSS);
+  } else {
+    let sum: i64 = 0;
+    let allMarked = true;
+    let i = load<i32>(a, A_HEAD);
+    while (i >= 0) {
+      const e = entryAt(i);
+      const s = load<u32>(e, E_SYMBOL);
+      // The mark's slot is looked up once it exists, then read directly (no hashing per entry).
+      let slot = load<i32>(e, E_MARK);
+      if (slot < 0) {
+        slot = indexOf(symbolTable, <u64>s);
+        store<i32>(e, slot, E_MARK);
+      }
+      let m: i64 = slot < 0 ? 0 : load<i64>(marks + (<usize>slot << 3));
+      if (m <= 0) {
+        allMarked = false;
+        m = s == symbol ? px : load<i64>(e, E_LAST_PRICE);
+      }
+      sum += exposure(e) * m;
+      i = load<i32>(e, E_NEXT);
     }
-    let m: i64 = slot < 0 ? 0 : load<i64>(marks + (<usize>slot << 3));
-    if (m <= 0) m = s == symbol ? px : load<i64>(e, E_LAST_PRICE);
-    gross += (abs64(load<i64>(e, E_POS)) + load<i64>(e, E_PENDING_BUY) + load<i64>(e, E_PENDING_SELL)) * m;
-    i = load<i32>(e, E_NEXT);
+    if (allMarked) {
+      store<i64>(a, sum, A_GROSS);
+      store<i32>(a, markEpoch, A_GROSS_EPOCH);
+    }
+    gross += sum;
   }
   const grossLimit = load<i64>(a, A_GROSS_LIMIT);
   if (grossLimit > 0 && gross > grossLimit) return reject(GROSS_EXPOSURE, grossLimit, gross);
@@ -271,9 +299,27 @@ export function check(account: u32, symbol: u32, side: u32, qty: i64, price: i64
   if (e < 0) return reject(RISK_CAPACITY, 0, 0);
   const ep = entryAt(e);
   store<i64>(ep, px, E_LAST_PRICE);
-  if (side == BUY) store<i64>(ep, load<i64>(ep, E_PENDING_BUY) + qty, E_PENDING_BUY);
-  else store<i64>(ep, load<i64>(ep, E_PENDING_SELL) + qty, E_PENDING_SELL);
+  const pendingAt = ep + <usize>(side == BUY ? E_PENDING_BUY : E_PENDING_SELL);
+  store<i64>(pendingAt, load<i64>(pendingAt) + qty);
+  // The kept sum (if any; a new entry has just dropped it) grows by this order at the entry's mark.
+  if (load<i32>(a, A_GROSS_EPOCH) == markEpoch) store<i64>(a, load<i64>(a, A_GROSS) + qty * entryMark(ep), A_GROSS);
   return ACCEPT;
+}
+
+/** |position| + pending on both sides: what the entry counts for in gross exposure (wrapping). */
+@inline function exposure(e: usize): i64 {
+  return abs64(load<i64>(e, E_POS)) + load<i64>(e, E_PENDING_BUY) + load<i64>(e, E_PENDING_SELL);
+}
+
+/** The mark of an entry's symbol, through its slot (set, while its account's sum is kept). */
+@inline function entryMark(e: usize): i64 {
+  return load<i64>(marks + (<usize>load<i32>(e, E_MARK) << 3));
+}
+
+/** After an entry's exposure changed from `before`: the account's kept sum (if any) follows. */
+@inline function exposureChanged(e: usize, before: i64): void {
+  const a = accountAt(load<i32>(e, E_ACCOUNT_INDEX));
+  if (load<i32>(a, A_GROSS_EPOCH) == markEpoch) store<i64>(a, load<i64>(a, A_GROSS) + (exposure(e) - before) * entryMark(e), A_GROSS);
 }
 
 /** gross x 10000 / equity > leverage, exactly, without overflowing: split at equity. */
@@ -292,8 +338,10 @@ export function fill(account: u32, symbol: u32, side: u32, qty: i64): i32 {
   const ei = entryOf(account, a, symbol);
   if (ei < 0) return RISK_CAPACITY;
   const e = entryAt(ei);
+  const before = exposure(e);
   release(e + (side == BUY ? E_PENDING_BUY : E_PENDING_SELL), qty);
   store<i64>(e, load<i64>(e, E_POS) + (side == BUY ? qty : -qty), E_POS);
+  exposureChanged(e, before);
   return 0;
 }
 
@@ -302,7 +350,10 @@ export function cancel(account: u32, symbol: u32, side: u32, qty: i64): i32 {
   if ((side != BUY && side != SELL) || qty <= 0) return INVALID_ORDER;
   const ei = indexOf(entryTable, entryKey(account, symbol));
   if (ei < 0) return 0;
-  release(entryAt(ei) + (side == BUY ? E_PENDING_BUY : E_PENDING_SELL), qty);
+  const e = entryAt(ei);
+  const before = exposure(e);
+  release(e + (side == BUY ? E_PENDING_BUY : E_PENDING_SELL), qty);
+  exposureChanged(e, before);
   return 0;
 }
 

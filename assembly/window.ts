@@ -14,6 +14,7 @@ const UPDATE: u8 = 2;
 const LATE: u8 = 3;
 const COUNTED: u8 = 4;
 const I64_MIN: i64 = -9223372036854775808;
+const I64_MAX: i64 = 9223372036854775807;
 
 // Pane (104 bytes).
 const P_IDX = 0; // I64_MIN: empty
@@ -37,7 +38,15 @@ const K_NEXT = 8;
 const K_MAX_TS = 16;
 const K_ROWS = 24; // i32: rows held
 const K_ROW_HEAD = 28; // i32: oldest row
-const K_SIZE: usize = 48;
+// The pane of the key's last event, with what the event path derives from it: an event in the same
+// pane (most are) needs no division. Valid for ts in [K_C_LO, K_C_HI); zeroed, it matches no ts.
+const K_C_LO = 32;
+const K_C_HI = 40;
+const K_C_PANE = 48;
+const K_C_LAST_J = 56; // the last window of an event in the pane (fdiv(ts, slide))
+const K_C_FIRST_J = 64; // the first (fdiv(ts - size, slide) + 1: the same for every ts in the pane)
+const K_C_AT = 72; // usize: the pane's slot
+const K_SIZE: usize = 80;
 const RESULT_SIZE: usize = 112;
 // Session (128 bytes): start i64, end i64, fired i32, pad, then an aggregate laid out as a pane.
 const S_START = 0;
@@ -69,9 +78,20 @@ let lateN: i32 = 0;
 let scratch: usize = 0; // a pane to merge a window into
 let leftParts: usize = 0; // windowsAt(): the left part of each window of one event
 let rightPart: usize = 0;
+// Left parts kept from one event to the next (hopping windows): the left part of a window covers the
+// slides before the event's, so events of a key in the same slide share them. Entries, one per key
+// (mod the entry count): [key index i32 (-1: none), pad, firstJ i64, lastJ i64, pad] then the parts.
+// An event of the key in an earlier slide than an entry's last one drops it.
+let leftCache: usize = 0;
+let leftCacheEntries: i32 = 0;
+let leftCacheBytes: usize = 0;
+const LEFT_CACHE_BUDGET: usize = 4 << 20;
 // The watermark values at which the next pane boundary (or one shifted by the lateness) is crossed:
 // below both, an advance can neither fire a window nor expire a pane.
 let nextBoundaryA: i64 = I64_MIN;
+// Sessions: no session fires or goes while the watermark stays below this (at most the earliest end
+// of an unfired session or end + lateness of any session; lowered as sessions change).
+let sessionDeadline: i64 = I64_MAX;
 let nextBoundaryB: i64 = I64_MIN;
 
 function gcd(a: i64, b: i64): i64 {
@@ -112,8 +132,10 @@ export function init(windowKind: i32, windowSize: i64, windowSlide: i64, allowed
   }
   keyTable = newIndexTable(keyCapacity);
   keys = heap.alloc(<usize>keyCapacity * K_SIZE);
-  const per: usize = kind == COUNT ? <usize>ring * 24 : kind == SESSION ? <usize>ring * S_SIZE : <usize>ring * P_SIZE;
+  memory.fill(keys, 0, <usize>keyCapacity * K_SIZE);
+  const per: usize = kind == COUNT ? countBytes() : kind == SESSION ? <usize>ring * S_SIZE : <usize>ring * P_SIZE;
   store_ = heap.alloc(<usize>keyCapacity * per);
+  if (kind == COUNT) memory.fill(store_, 0, <usize>keyCapacity * per); // sums and queues start empty
   if (kind != COUNT && kind != SESSION) {
     for (let i: usize = 0; i < <usize>keyCapacity * <usize>ring; i++) store<i64>(store_ + i * P_SIZE, I64_MIN, P_IDX);
   }
@@ -123,7 +145,19 @@ export function init(windowKind: i32, windowSize: i64, windowSlide: i64, allowed
   late = heap.alloc(32);
   scratch = heap.alloc(P_SIZE);
   rightPart = heap.alloc(P_SIZE);
-  if (kind != COUNT && kind != SESSION) leftParts = heap.alloc(<usize>(size / slide + 2) * P_SIZE);
+  if (kind != COUNT && kind != SESSION) {
+    leftParts = heap.alloc(<usize>(size / slide + 2) * P_SIZE);
+    if (kind != TUMBLING) {
+      leftCacheBytes = 32 + <usize>(size / slide + 2) * P_SIZE;
+      const fit = <i32>(LEFT_CACHE_BUDGET / leftCacheBytes);
+      leftCacheEntries = fit < keyCapacity ? fit : keyCapacity;
+      if (leftCacheEntries > 16) leftCacheEntries = 16;
+      if (leftCacheEntries > 0) {
+        leftCache = heap.alloc(<usize>leftCacheEntries * leftCacheBytes);
+        for (let i = 0; i < leftCacheEntries; i++) store<i32>(leftCache + <usize>i * leftCacheBytes, -1);
+      }
+    }
+  }
   return 0;
 }
 
@@ -237,6 +271,51 @@ function emit(what: u8, key: u32, start: i64, end: i64, a: usize): void {
   resultN++;
 }
 
+/**
+ * Emits the merge of a and b (a copy of a with b merged into it: mergeInto's operations, in its
+ * order) without building it first: each window of an event is its left part merged with the right
+ * part, written straight into its result.
+ */
+function emitMerged(what: u8, key: u32, start: i64, end: i64, a: usize, b: usize): void {
+  const nb = load<i64>(b, P_COUNT);
+  const na = load<i64>(a, P_COUNT);
+  if (nb == 0 || na == 0) {
+    emit(what, key, start, end, nb == 0 ? a : b); // an empty part is all zeros: the other one it is
+    return;
+  }
+  if (resultN >= resultCap) return;
+  const r = results + <usize>resultN * RESULT_SIZE;
+  const n = na + nb;
+  const sum = load<i64>(a, P_SUM) + load<i64>(b, P_SUM);
+  const qty = load<i64>(a, P_QTY) + load<i64>(b, P_QTY);
+  const pxQty = load<i64>(a, P_PXQTY) + load<i64>(b, P_PXQTY);
+  const bMin = load<i64>(b, P_MIN);
+  const aMin = load<i64>(a, P_MIN);
+  const bMax = load<i64>(b, P_MAX);
+  const aMax = load<i64>(a, P_MAX);
+  const firstFrom = load<i64>(b, P_FIRST_TS) < load<i64>(a, P_FIRST_TS) ? b : a;
+  const lastFrom = load<i64>(b, P_LAST_TS) >= load<i64>(a, P_LAST_TS) ? b : a;
+  const fa = <f64>na;
+  const fb = <f64>nb;
+  const delta = load<f64>(b, P_MEAN) - load<f64>(a, P_MEAN);
+  const m2 = load<f64>(a, P_M2) + (load<f64>(b, P_M2) + (delta * delta * fa * fb) / (fa + fb));
+  store<u8>(r, what);
+  store<u32>(r, key, 4);
+  store<i64>(r, start, 8);
+  store<i64>(r, end, 16);
+  store<i64>(r, n, 24);
+  store<i64>(r, sum, 32);
+  store<i64>(r, bMin < aMin ? bMin : aMin, 40);
+  store<i64>(r, bMax > aMax ? bMax : aMax, 48);
+  store<i64>(r, load<i64>(firstFrom, P_FIRST), 56);
+  store<i64>(r, load<i64>(lastFrom, P_LAST), 64);
+  store<i64>(r, qty, 72);
+  store<i64>(r, qty == 0 ? 0 : pxQty / qty, 80);
+  store<i64>(r, sum / n, 88);
+  store<f64>(r, Math.sqrt(m2 / <f64>n), 96);
+  resultN++;
+}
+
 /** Merges the panes of the window starting at `start` into scratch. */
 function window(ki: i32, start: i64): usize {
   clear(scratch);
@@ -251,6 +330,8 @@ function window(ki: i32, start: i64): usize {
 // ---- events and the watermark ---------------------------------------------------------------
 
 function keyIndex(key: u32): i32 {
+  const known = indexOf(keyTable, <u64>key);
+  if (known >= 0) return known;
   const before = indexCount(keyTable);
   const ki = indexOrAdd(keyTable, <u64>key);
   if (ki >= 0 && ki == before) {
@@ -281,20 +362,52 @@ export function event(key: u32, ts: i64, price: i64, qty: i64): void {
   // The watermark moves first: windows this event closes are emitted before its own updates (and
   // their panes go before this event needs a slot).
   if (ts > maxTs) maxTs = ts;
-  if (maxTs - delay > wm) advance(maxTs - delay);
+  const to = maxTs - delay;
+  if (to > wm) {
+    // Time windows: short of the next pane boundary (or one shifted by the lateness), the watermark
+    // just moves (as advance() would find); most events stop here.
+    if (kind != SESSION && to < nextBoundaryA && to < nextBoundaryB) wm = to;
+    else advance(to);
+  }
   if (kind == SESSION) {
     sessionEvent(ki, key, ts, price, qty);
     return;
   }
-  // A tumbling window is its own pane: one division places the event.
-  const lastJ = fdiv(ts, slide);
-  const firstJ = kind == TUMBLING ? lastJ : fdiv(ts - size, slide) + 1;
+  // The event's pane and windows: from the key's last pane when the event falls in it, else worked
+  // out (a tumbling window is its own pane: one division places the event). Within a pane, the
+  // windows are the same for every ts: window and pane boundaries are all multiples of the pane.
+  let lastJ: i64;
+  let firstJ: i64;
+  let p: i64;
+  let a: usize;
+  if (ts >= load<i64>(k, K_C_LO) && ts < load<i64>(k, K_C_HI)) {
+    lastJ = load<i64>(k, K_C_LAST_J);
+    firstJ = load<i64>(k, K_C_FIRST_J);
+    p = load<i64>(k, K_C_PANE);
+    a = load<usize>(k, K_C_AT);
+  } else {
+    lastJ = fdiv(ts, slide);
+    firstJ = kind == TUMBLING ? lastJ : fdiv(ts - size, slide) + 1;
+    p = kind == TUMBLING ? lastJ : fdiv(ts, pane);
+    a = paneAt(ki, p);
+    const lo = p * pane;
+    store<i64>(k, lo, K_C_LO);
+    store<i64>(k, lo + pane, K_C_HI); // wraps (matching nothing) only at the very end of time
+    store<i64>(k, lastJ, K_C_LAST_J);
+    store<i64>(k, firstJ, K_C_FIRST_J);
+    store<i64>(k, p, K_C_PANE);
+    store<usize>(k, a, K_C_AT);
+  }
   if (lastJ * slide + size + lateness <= wm) {
     lateEvent(key, ts, price, qty);
     return;
   }
-  const p = kind == TUMBLING ? lastJ : fdiv(ts, pane);
-  const a = paneAt(ki, p);
+  if (leftCacheEntries > 0) {
+    // Kept left parts cover the slides before their last one: an event there changes them. (Such an
+    // event always reaches windowsAt itself, with windows of its own, so this is a safety net.)
+    const c = leftCacheEntry(ki);
+    if (load<i32>(c) == ki && lastJ < load<i64>(c, 16)) store<i32>(c, -1);
+  }
   if (load<i64>(a, P_IDX) != p) {
     store<i64>(a, p, P_IDX);
     clear(a);
@@ -316,8 +429,11 @@ export function event(key: u32, ts: i64, price: i64, qty: i64): void {
     const s = firstJ * slide;
     const e = s + size;
     if (e + lateness <= wm) return;
-    if (e <= wm) emit(LATE, key, s, e, window(ki, s));
-    else if (emitChanges) emit(UPDATE, key, s, e, window(ki, s));
+    // A tumbling window is the one pane this event is in: merged into an empty aggregate it would
+    // be a copy of the pane, so the pane is emitted as it is.
+    const w = kind == TUMBLING ? a : window(ki, s);
+    if (e <= wm) emit(LATE, key, s, e, w);
+    else if (emitChanges) emit(UPDATE, key, s, e, w);
     return;
   }
   windowsAt(ki, key, firstJ, lastJ);
@@ -334,17 +450,36 @@ export function event(key: u32, ts: i64, price: i64, qty: i64): void {
  * Emits windows firstJ..lastJ of one event, which all contain its pane, by two sweeps instead of a
  * merge per window (as windowsAt in the reference, in the same merge order).
  */
+@inline function leftCacheEntry(ki: i32): usize {
+  return leftCache + <usize>(ki % leftCacheEntries) * leftCacheBytes;
+}
+
 function windowsAt(ki: i32, key: u32, firstJ: i64, lastJ: i64): void {
   const m = slide / pane;
   const panes = size / pane;
   const n = <i32>(lastJ - firstJ) + 1;
-  clear(leftParts + <usize>(n - 1) * P_SIZE);
-  for (let i = n - 2; i >= 0; i--) {
-    const j = firstJ + <i64>i;
-    const a = leftParts + <usize>i * P_SIZE;
-    clear(a);
-    sweep(ki, a, j * m, (j + 1) * m);
-    mergeInto(a, a + P_SIZE);
+  let parts = leftParts;
+  let build = true;
+  if (leftCacheEntries > 0) {
+    const c = leftCacheEntry(ki);
+    parts = c + 32;
+    if (load<i32>(c) == ki && load<i64>(c, 8) == firstJ && load<i64>(c, 16) == lastJ) {
+      build = false; // the same slides as this key's last event, none of them changed since
+    } else {
+      store<i32>(c, ki);
+      store<i64>(c, firstJ, 8);
+      store<i64>(c, lastJ, 16);
+    }
+  }
+  if (build) {
+    clear(parts + <usize>(n - 1) * P_SIZE);
+    for (let i = n - 2; i >= 0; i--) {
+      const j = firstJ + <i64>i;
+      const a = parts + <usize>i * P_SIZE;
+      clear(a);
+      sweep(ki, a, j * m, (j + 1) * m);
+      mergeInto(a, a + P_SIZE);
+    }
   }
   clear(rightPart);
   let from = lastJ * m;
@@ -357,15 +492,19 @@ function windowsAt(ki: i32, key: u32, firstJ: i64, lastJ: i64): void {
     const e = s + size;
     if (e + lateness <= wm) continue;
     if (e > wm && !emitChanges) continue;
-    clear(scratch);
-    mergeInto(scratch, leftParts + <usize>i * P_SIZE);
-    mergeInto(scratch, rightPart);
-    emit(e <= wm ? LATE : UPDATE, key, s, e, scratch);
+    emitMerged(e <= wm ? LATE : UPDATE, key, s, e, parts + <usize>i * P_SIZE, rightPart);
   }
 }
 
 @inline function sessionAt(ki: i32, i: i32): usize {
   return store_ + (<usize>ki * <usize>ring + <usize>i) * S_SIZE;
+}
+
+/** The watermark at which session s next fires or goes: its end (unfired) or its end + lateness. */
+@inline function sessionDue(s: usize): i64 {
+  const end = load<i64>(s, S_END);
+  const gone = end + lateness;
+  return load<i32>(s, S_FIRED) == 0 && end < gone ? end : gone;
 }
 
 function sessionEvent(ki: i32, key: u32, ts: i64, price: i64, qty: i64): void {
@@ -401,6 +540,8 @@ function sessionEvent(ki: i32, key: u32, ts: i64, price: i64, qty: i64): void {
   store<i64>(s, start, S_START);
   store<i64>(s, end, S_END);
   store<i32>(s, closed ? 1 : 0, S_FIRED);
+  const due = sessionDue(s);
+  if (due < sessionDeadline) sessionDeadline = due;
   memory.copy(s + S_AGG, scratch, P_SIZE);
   store<i32>(k, n - removed + 1, K_ROWS);
   if (closed) emit(LATE, key, start, end, s + S_AGG);
@@ -416,27 +557,136 @@ function lateEvent(key: u32, ts: i64, price: i64, qty: i64): void {
   lateN = 1;
 }
 
+// Count windows keep, per key, the last n rows (ts, price, qty), running sums of the rows, and four
+// monotonic queues of row slots: the smallest and the largest price, the earliest event time (the
+// first row to arrive among equal times: the reference's first) and the latest (the last to arrive:
+// its last). Each event adds a row and drops the oldest, so only the Welford mean and M2 are still
+// worked out over the rows, in order, as the reference adds them up (doubles, the same operations).
+const Q_MIN = 0;
+const Q_MAX = 1;
+const Q_FIRST = 2;
+const Q_LAST = 3;
+
+/** Bytes per key: rows, the running aggregate, then per queue (head, length) and a ring of slots. */
+function countBytes(): usize {
+  return <usize>ring * 24 + P_SIZE + 32 + <usize>ring * 16;
+}
+@inline function countBase(ki: i32): usize {
+  return store_ + <usize>ki * countBytes();
+}
+@inline function queueHeader(base: usize, q: i32): usize {
+  return base + <usize>ring * 24 + P_SIZE + (<usize>q << 3);
+}
+@inline function queueSlots(base: usize, q: i32): usize {
+  return base + <usize>ring * 24 + P_SIZE + 32 + (<usize>q * <usize>ring << 2);
+}
+/** Drops the front of queue q if it is row `slot` (the row leaving the window). */
+@inline function queueEvict(base: usize, q: i32, slot: i32): void {
+  const h = queueHeader(base, q);
+  const len = load<i32>(h, 4);
+  if (len == 0) return;
+  const head = load<i32>(h);
+  if (load<i32>(queueSlots(base, q) + (<usize>head << 2)) != slot) return;
+  store<i32>(h, head + 1 == ring ? 0 : head + 1);
+  store<i32>(h, len - 1, 4);
+}
+/** Row slot at the front of queue q. */
+@inline function queueFront(base: usize, q: i32): i32 {
+  return load<i32>(queueSlots(base, q) + (<usize>load<i32>(queueHeader(base, q)) << 2));
+}
+const DROP_GE: i32 = 0; // drop rows whose value is >= v (minimum)
+const DROP_LE: i32 = 1; // <= v (maximum; latest time)
+const DROP_GT: i32 = 2; // > v (earliest time: ties stay ahead)
+
+/**
+ * Pushes row `slot` (value v) on queue q after dropping from the back every row it supersedes (see
+ * DROP_*). `off` is the field of the row compared (0 ts, 8 price).
+ */
+@inline function queuePush(base: usize, q: i32, slot: i32, off: usize, v: i64, drop: i32): void {
+  const h = queueHeader(base, q);
+  const slots = queueSlots(base, q);
+  const head = load<i32>(h);
+  let len = load<i32>(h, 4);
+  while (len > 0) {
+    let back = head + len - 1;
+    if (back >= ring) back -= ring;
+    const bv = load<i64>(base + <usize>load<i32>(slots + (<usize>back << 2)) * 24 + off);
+    if (drop == DROP_GE ? bv >= v : drop == DROP_LE ? bv <= v : bv > v) len--;
+    else break;
+  }
+  let at = head + len;
+  if (at >= ring) at -= ring;
+  store<i32>(slots + (<usize>at << 2), slot);
+  store<i32>(h, len + 1, 4);
+}
+
 function countEvent(ki: i32, k: usize, key: u32, ts: i64, price: i64, qty: i64): void {
-  const base = store_ + <usize>ki * <usize>ring * 24;
+  const base = countBase(ki);
+  const agg = base + <usize>ring * 24;
   let n = load<i32>(k, K_ROWS);
   let head = load<i32>(k, K_ROW_HEAD);
+  let sum = load<i64>(agg, P_SUM);
+  let sumQty = load<i64>(agg, P_QTY);
+  let pxQty = load<i64>(agg, P_PXQTY);
   if (n == ring) {
-    head = (head + 1) % ring; // the oldest row gives way
+    // The oldest row gives way: out of the sums (they wrap, as the reference's sums do) and queues.
+    const old = base + <usize>head * 24;
+    const op = load<i64>(old, 8);
+    const oq = load<i64>(old, 16);
+    sum -= op;
+    sumQty -= oq;
+    pxQty -= op * oq;
+    queueEvict(base, Q_MIN, head);
+    queueEvict(base, Q_MAX, head);
+    queueEvict(base, Q_FIRST, head);
+    queueEvict(base, Q_LAST, head);
+    head = head + 1 == ring ? 0 : head + 1;
     store<i32>(k, head, K_ROW_HEAD);
     n--;
   }
-  const at = base + <usize>((head + n) % ring) * 24;
+  let slot = head + n;
+  if (slot >= ring) slot -= ring;
+  const at = base + <usize>slot * 24;
   store<i64>(at, ts);
   store<i64>(at, price, 8);
   store<i64>(at, qty, 16);
   n++;
   store<i32>(k, n, K_ROWS);
-  clear(scratch);
-  for (let i = 0; i < n; i++) {
-    const r = base + <usize>((head + i) % ring) * 24;
-    addEvent(scratch, load<i64>(r), load<i64>(r, 8), load<i64>(r, 16));
+  sum += price;
+  sumQty += qty;
+  pxQty += price * qty;
+  store<i64>(agg, sum, P_SUM);
+  store<i64>(agg, sumQty, P_QTY);
+  store<i64>(agg, pxQty, P_PXQTY);
+  // Minimum: a later row with an equal price supersedes; first (earliest time): an equal time stays
+  // ahead (the earlier arrival wins); last (latest time): an equal time gives way to the new row.
+  queuePush(base, Q_MIN, slot, 8, price, DROP_GE);
+  queuePush(base, Q_MAX, slot, 8, price, DROP_LE);
+  queuePush(base, Q_FIRST, slot, 0, ts, DROP_GT);
+  queuePush(base, Q_LAST, slot, 0, ts, DROP_LE);
+  // Welford over the rows in arrival order: the operations of the reference's add(), in its order.
+  let mean: f64 = 0;
+  let m2: f64 = 0;
+  let r = head;
+  for (let i = 1; i <= n; i++) {
+    const x = <f64>load<i64>(base + <usize>r * 24, 8);
+    const delta = x - mean;
+    mean += delta / <f64>i;
+    m2 += delta * (x - mean);
+    r = r + 1 == ring ? 0 : r + 1;
   }
-  emit(COUNTED, key, load<i64>(base + <usize>head * 24), ts, scratch);
+  const a = scratch;
+  store<i64>(a, <i64>n, P_COUNT);
+  store<i64>(a, sum, P_SUM);
+  store<i64>(a, load<i64>(base + <usize>queueFront(base, Q_MIN) * 24, 8), P_MIN);
+  store<i64>(a, load<i64>(base + <usize>queueFront(base, Q_MAX) * 24, 8), P_MAX);
+  store<i64>(a, load<i64>(base + <usize>queueFront(base, Q_FIRST) * 24, 8), P_FIRST);
+  store<i64>(a, load<i64>(base + <usize>queueFront(base, Q_LAST) * 24, 8), P_LAST);
+  store<i64>(a, sumQty, P_QTY);
+  store<i64>(a, pxQty, P_PXQTY);
+  store<f64>(a, mean, P_MEAN);
+  store<f64>(a, m2, P_M2);
+  emit(COUNTED, key, load<i64>(base + <usize>head * 24), ts, a);
 }
 
 export function advanceWatermark(ts: i64): void {
@@ -449,6 +699,8 @@ function advance(to: i64): void {
   wm = to;
   if (kind == COUNT) return;
   if (kind == SESSION) {
+    if (to < sessionDeadline) return;
+    let deadline = I64_MAX;
     const nk = indexCount(keyTable);
     for (let ki = 0; ki < nk; ki++) {
       const k = keyAt(ki);
@@ -462,11 +714,14 @@ function advance(to: i64): void {
         }
         if (load<i64>(s, S_END) + lateness > to) {
           if (kept != i) memory.copy(sessionAt(ki, kept), s, S_SIZE);
+          const d = sessionDue(sessionAt(ki, kept));
+          if (d < deadline) deadline = d;
           kept++;
         }
       }
       store<i32>(k, kept, K_ROWS);
     }
+    sessionDeadline = deadline;
     return;
   }
   // Nothing fires or goes unless the watermark crossed a pane boundary, or one shifted by the lateness.
@@ -516,7 +771,7 @@ export function stateHash(): i64 {
         }
       }
     } else if (kind == COUNT) {
-      const base = store_ + <usize>ki * <usize>ring * 24;
+      const base = countBase(ki);
       const head = load<i32>(k, K_ROW_HEAD);
       const rows = load<i32>(k, K_ROWS);
       for (let i = 0; i < rows; i++) {

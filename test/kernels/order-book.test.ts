@@ -176,11 +176,15 @@ const OPS = Number(process.env.TICKWAVE_KERNEL_OPS ?? 100_000);
 const SEED = Number(process.env.TICKWAVE_SEED ?? 20261122);
 const show = (x: unknown) => JSON.stringify(x, (_, v) => (typeof v === 'bigint' ? `${v}` : v));
 
-test(`differential: ${OPS} random operations on 3 books, identical reports after every one (seed ${SEED})`, () => {
+// Small capacities so the stream also meets full books: first orders, then (8 levels a side) levels,
+// with levels emptying and filling again all the time.
+describe.each([
+  ['400 orders, 40 levels a side', 400, 40],
+  ['400 orders, 8 levels a side', 400, 8],
+])('differential, %s', (_, maxOrders, maxLevels) => test(`${OPS} random operations on 3 books, identical reports after every one (seed ${SEED})`, () => {
   const rng = new Prng(SEED);
-  // Small capacities so the stream also meets full books.
-  const ref = new OrderBooksReference(400, 40, 3);
-  const wasm = new OrderBooksWasm(400, 40, 3);
+  const ref = new OrderBooksReference(maxOrders, maxLevels, 3);
+  const wasm = new OrderBooksWasm(maxOrders, maxLevels, 3);
   const ids: bigint[] = [];
   let id = 0n;
   const statuses = new Set<number>();
@@ -229,7 +233,7 @@ test(`differential: ${OPS} random operations on 3 books, identical reports after
   expect([...reasons].sort((x, y) => x - y)).toEqual([
     R.NONE, R.INVALID_ORDER, R.POST_ONLY_WOULD_CROSS, R.FOK_NOT_FILLABLE, R.NO_LIQUIDITY, R.SELF_TRADE, R.UNKNOWN_ORDER, R.DUPLICATE_ORDER_ID, R.BOOK_CAPACITY,
   ]);
-});
+}));
 
 test('batched commands from kernel memory give the same reports and state as one call each', () => {
   const rng = new Prng(SEED + 1);

@@ -119,7 +119,9 @@ const specs: [string, WindowSpec][] = [
   ['tumbling 1000, lateness 300, delay 200', { kind: WindowKind.TUMBLING, size: 1000n, slide: 1000n, lateness: 300n, delay: 200n, emitChanges: false }],
   ['hopping 1000/250, EMIT CHANGES, lateness 100', { kind: WindowKind.HOPPING, size: 1000n, slide: 250n, lateness: 100n, delay: 50n, emitChanges: true }],
   ['hopping 900/600 (panes of 300)', { kind: WindowKind.HOPPING, size: 900n, slide: 600n, lateness: 0n, delay: 0n, emitChanges: false }],
+  ['hopping 1000/250, lateness 400 (late events re-emit their windows)', { kind: WindowKind.HOPPING, size: 1000n, slide: 250n, lateness: 400n, delay: 50n, emitChanges: false }],
   ['count 20', { kind: WindowKind.COUNT, size: 20n, slide: 1n, lateness: 0n, delay: 0n, emitChanges: false }],
+  ['count 4 (rows leave the running minimum, maximum, first and last often)', { kind: WindowKind.COUNT, size: 4n, slide: 1n, lateness: 0n, delay: 0n, emitChanges: false }],
   ['session gap 60, lateness 200, delay 100', { kind: WindowKind.SESSION, size: 60n, slide: 0n, lateness: 200n, delay: 100n, emitChanges: false }],
   ['session gap 15, EMIT CHANGES', { kind: WindowKind.SESSION, size: 15n, slide: 0n, lateness: 30n, delay: 10n, emitChanges: true }],
 ];
