@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages tickwave needs beyond Node: flatc (the pinned FlatBuffers compiler the
 # generated-code check runs), and the headers that give node-rdkafka's bundled librdkafka zstd, lz4,
-# SSL and SASL/GSSAPI support (they must be there before `npm install` builds it).
+# SSL and SASL/GSSAPI support (they must be there before `npm install` builds it), and Java 17 with
+# Maven for the Kafka broker the integration tests run (scripts/kafka.sh fetches its jars with Maven).
 # Idempotent: installs only what is missing. Without root it names what to install and fails.
 set -euo pipefail
 
@@ -11,6 +12,10 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+
+# Java and Maven may come from elsewhere than apt (a JDK on PATH is fine): install only when absent.
+command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -29,4 +34,9 @@ if [ "$version" != "flatc version 2.0.8" ]; then
   echo "system-deps: expected flatc version 2.0.8 (Debian's flatbuffers-compiler), found '${version:-none}'" >&2
   exit 1
 fi
-echo "system-deps: ok (${PACKAGES[*]})"
+java_major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+if [ "${java_major:-0}" -lt 17 ] 2>/dev/null; then
+  echo "system-deps: the Kafka broker needs Java 17 or newer, found '${java_major:-none}'" >&2
+  exit 1
+fi
+echo "system-deps: ok (${PACKAGES[*]}, java ${java_major}, maven)"

@@ -11,6 +11,11 @@ Usage:
                                     built-in market simulator (N events/s, default 20,000), with a live
                                     status; Ctrl-C stops it and prints a summary. --config: a JSON file
                                     of job thresholds (see the README)
+              [--kafka BROKERS] [--group ID] [--prefix P] [--topic-partitions N]
+                                    with --kafka (or KAFKA_BROKERS): consume market data, orders and
+                                    policies from Kafka instead, and produce every output there
+  tickwave produce --kafka BROKERS [--rate N] [--events N] [--seed N] [--traders N] [--prefix P]
+                                    publish the simulator into Kafka's topics
   tickwave check                     check that the wire format, the Wasm reader and the runtime work here
   tickwave bench [name] [--quick] [--json] [--no-save]
                                     run every benchmark, or one by name; --quick keeps it short,
@@ -59,6 +64,10 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       return run(rest, io);
     case 'check':
       return check(rest, io);
+    case 'produce': {
+      const { produceCommand } = await import('./produce-command.js');
+      return produceCommand(rest, io);
+    }
     case 'bench':
       return bench(rest, io);
     default:

@@ -8,6 +8,10 @@ import { resolvePipelineConfig } from './jobs/config.js';
 import { startRuntime, type Runtime, type RuntimeStats } from './runtime/runtime.js';
 import { percentiles } from './metrics/histogram.js';
 import { SimulatorSource } from './sim/simulator-source.js';
+import { KafkaSource } from './kafka/kafka-source.js';
+import { KafkaSink } from './kafka/kafka-sink.js';
+import { ensureTopics } from './kafka/admin.js';
+import { allTopics } from './kafka/topics.js';
 import { SCENARIO_NAMES } from './sim/scenarios.js';
 
 export class RunOptionError extends Error {}
@@ -22,6 +26,11 @@ export interface RunOptions {
   scenario: { name: string; afterS: number } | null;
   config: unknown;
   intervalMs: number;
+  /** Consume from (and produce to) Kafka at these brokers instead of running the simulator. */
+  kafka: string | null;
+  group: string;
+  prefix: string;
+  topicPartitions: number;
 }
 
 interface Io {
@@ -29,10 +38,10 @@ interface Io {
   err: (line: string) => void;
 }
 
-const OPTIONS = ['--rate', '--seed', '--traders', '--workers', '--partitions', '--duration', '--scenario', '--config', '--interval'];
+const OPTIONS = ['--rate', '--seed', '--traders', '--workers', '--partitions', '--duration', '--scenario', '--config', '--interval', '--kafka', '--group', '--prefix', '--topic-partitions'];
 
 /** Parses `run`'s options; a bad one is refused with a message naming it. */
-export function parseRunOptions(args: string[]): RunOptions {
+export function parseRunOptions(args: string[], env: NodeJS.ProcessEnv = process.env): RunOptions {
   const given = new Map<string, string>();
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
@@ -92,6 +101,10 @@ export function parseRunOptions(args: string[]): RunOptions {
     scenario,
     config,
     intervalMs: num('--interval', 1_000, (v) => int(v) && v >= 100, 'milliseconds, an integer of at least 100'),
+    kafka: given.get('--kafka') ?? env.KAFKA_BROKERS ?? null,
+    group: given.get('--group') ?? 'tickwave',
+    prefix: given.get('--prefix') ?? '',
+    topicPartitions: num('--topic-partitions', 4, (v) => int(v) && v >= 1 && v <= 10_000, 'an integer from 1 to 10000'),
   };
 }
 
@@ -107,7 +120,20 @@ const ALERT_KINDS: [string, string][] = [
 ];
 
 /** The status block: what a trading-infrastructure engineer looks at while it runs. */
-export function statusLines(rt: Runtime, source: SimulatorSource, elapsedS: number, before: { stats: RuntimeStats; counts: Record<string, number>; at: number }, now: number): string[] {
+/** One line on where the input comes from. */
+function sourceLine(source: SimulatorSource | KafkaSource, opts: Pick<RunOptions, 'kafka' | 'group'>): string {
+  if (source instanceof SimulatorSource) {
+    const src = source.stats();
+    return `simulator ${fmt(src.rate)} events/s${src.paused ? ' (paused)' : ''}${src.behindMs > 100 ? `, sender ${fmt(src.behindMs)} ms behind` : ''}`;
+  }
+  const k = source.stats();
+  return `kafka ${opts.kafka} group ${opts.group}: consumed ${fmt(k.consumed)}${k.replayed ? ` (${fmt(k.replayed)} replayed)` : ''}, ${fmt(k.commits)} commits, ${k.assigned.length} partitions`;
+}
+
+export function statusLines(
+  rt: Runtime, source: SimulatorSource | KafkaSource, elapsedS: number, before: { stats: RuntimeStats; counts: Record<string, number>; at: number }, now: number,
+  opts: Pick<RunOptions, 'kafka' | 'group'> = { kafka: null, group: '' },
+): string[] {
   const stats = rt.stats();
   const counts = rt.outputCounts();
   const dt = Math.max(1e-3, (now - before.at) / 1_000);
@@ -116,10 +142,8 @@ export function statusLines(rt: Runtime, source: SimulatorSource, elapsedS: numb
   const h = rt.histograms();
   const risk = percentiles(h.risk_decision);
   const exec = percentiles(h.exec_report);
-  const src = source.stats();
   const lines = [
-    `tickwave run · ${elapsedS.toFixed(0)} s · simulator ${fmt(src.rate)} events/s${src.paused ? ' (paused)' : ''} · ${stats.workers} worker(s), ${stats.partitions} partitions` +
-      (src.behindMs > 100 ? ` · sender ${fmt(src.behindMs)} ms behind` : ''),
+    `tickwave run · ${elapsedS.toFixed(0)} s · ${sourceLine(source, opts)} · ${stats.workers} worker(s), ${stats.partitions} partitions`,
     `in ${rate(stats.ingested, before.stats.ingested)}/s   out ${rate(stats.output, before.stats.output)}/s   risk decisions ${rate(c('RiskDecision', counts), c('RiskDecision', before.counts))}/s` +
       `   exec reports ${rate(c('ExecReport', counts), c('ExecReport', before.counts))}/s   dead letters ${fmt(stats.rejected + c('DeadLetter', counts))}`,
     `alerts   ${ALERT_KINDS.map(([k, label]) => `${label} ${fmt(c(k, counts))}`).join('   ')}`,
@@ -145,21 +169,31 @@ export async function runCommand(args: string[], io: Io, control: { tty?: boolea
     }
     throw e;
   }
-  let source: SimulatorSource;
+  let source: SimulatorSource | KafkaSource;
+  let kafkaSink: KafkaSink | null = null;
   try {
-    source = new SimulatorSource({ seed: opts.seed, traders: opts.traders, eventsPerSecond: opts.rate, rate: opts.rate });
+    if (opts.kafka) {
+      const created = await ensureTopics({ brokers: opts.kafka, topics: allTopics(opts.prefix), partitions: opts.topicPartitions });
+      if (created.length) io.out(`kafka: created topics ${created.join(', ')}`);
+      kafkaSink = await KafkaSink.connect({ brokers: opts.kafka, prefix: opts.prefix });
+      kafkaSink.onError((e) => io.err(`tickwave run: ${e.message}`));
+      source = new KafkaSource({ brokers: opts.kafka, groupId: opts.group, prefix: opts.prefix, sink: kafkaSink });
+    } else {
+      source = new SimulatorSource({ seed: opts.seed, traders: opts.traders, eventsPerSecond: opts.rate, rate: opts.rate });
+    }
   } catch (e) {
     io.err(`tickwave run: ${(e as Error).message}`);
     return 2;
   }
   const rt = await startRuntime({ jobs: tradingJobs(opts.config), workers: opts.workers, partitions: opts.partitions, sources: [source] });
+  kafkaSink?.attach(rt);
   const started = Date.now();
   const tty = control.tty === true;
   let shown = 0;
   let before = { stats: rt.stats(), counts: rt.outputCounts(), at: started };
   const show = (): void => {
     const now = Date.now();
-    const lines = statusLines(rt, source, (now - started) / 1_000, before, now);
+    const lines = statusLines(rt, source, (now - started) / 1_000, before, now, opts);
     before = { stats: rt.stats(), counts: rt.outputCounts(), at: now };
     if (tty) {
       if (shown > 0) process.stdout.write(`\x1b[${shown}A\x1b[J`);
@@ -171,10 +205,11 @@ export async function runCommand(args: string[], io: Io, control: { tty?: boolea
     }
   };
   let scenarioTimer: NodeJS.Timeout | undefined;
-  if (opts.scenario) {
+  if (opts.scenario && source instanceof SimulatorSource) {
+    const sim = source;
     const { name, afterS } = opts.scenario;
     scenarioTimer = setTimeout(() => {
-      source.trigger(name);
+      sim.trigger(name);
       io.out(`scenario "${name}" triggered`);
       shown = 0;
     }, afterS * 1_000);
@@ -198,7 +233,9 @@ export async function runCommand(args: string[], io: Io, control: { tty?: boolea
   clearTimeout(scenarioTimer);
   io.out('stopping: draining the rings ...');
   const final = await rt.stop();
+  await kafkaSink?.disconnect();
   process.off('SIGINT', hardStop);
+  if (final.sourceErrors.length > 0) for (const e of final.sourceErrors) io.err(`tickwave run: source ${e.source} failed: ${e.error}`);
   show();
   const counts = rt.outputCounts();
   const risk = percentiles(rt.histograms().risk_decision);
@@ -207,7 +244,7 @@ export async function runCommand(args: string[], io: Io, control: { tty?: boolea
     `${fmt(final.rejected + (counts.DeadLetter ?? 0))} dead letters, ${fmt(final.dropped)} dropped`);
   io.out(`  risk decisions ${fmt(counts.RiskDecision ?? 0)}, exec reports ${fmt(counts.ExecReport ?? 0)}; alerts: ${ALERT_KINDS.map(([k, l]) => `${l} ${fmt(counts[k] ?? 0)}`).join(', ')}`);
   io.out(`  risk check latency (µs): p50 ${us(risk.p50)}, p99 ${us(risk.p99)}, p99.9 ${us(risk.p999)}, p99.99 ${us(risk.p9999)}, max ${us(risk.max)} over ${fmt(risk.count)} orders`);
-  if (final.crashes.length > 0) {
+  if (final.crashes.length > 0 || final.sourceErrors.length > 0) {
     for (const c of final.crashes) io.err(`worker ${c.workerId} crashed (partitions ${c.partitions.join(', ')}): ${c.error}`);
     return 1;
   }

@@ -62,7 +62,7 @@ describe('tickwave run: bad options are named', () => {
     [['--rate', '-5'], 'tickwave run: --rate must be events per second above 0 (at most 10,000,000), got "-5"'],
     [['--rate'], 'tickwave run: --rate needs a value'],
     [['--workers', '1.5'], 'tickwave run: --workers must be an integer from 1 to 64, got "1.5"'],
-    [['--speed', '2'], 'tickwave run: unknown option "--speed" for run (allowed: --rate, --seed, --traders, --workers, --partitions, --duration, --scenario, --config, --interval)'],
+    [['--speed', '2'], 'tickwave run: unknown option "--speed" for run (allowed: --rate, --seed, --traders, --workers, --partitions, --duration, --scenario, --config, --interval, --kafka, --group, --prefix, --topic-partitions)'],
     [['--scenario', 'melt'], 'tickwave run: --scenario must be one of crash, spike, arbitrage (optionally name@seconds), got "melt"'],
     [['--config', '/nonexistent/tw.json'], 'tickwave run: --config: cannot read /nonexistent/tw.json: ENOENT: no such file or directory, open \'/nonexistent/tw.json\''],
   ])('%j', async (args, message) => {
@@ -76,6 +76,21 @@ describe('tickwave run: bad options are named', () => {
     writeFileSync(file, JSON.stringify({ orderImbalance: { shareBp: 0 } }));
     const r = await inProcess('run', '--config', file);
     expect(r).toEqual({ code: 2, out: [], err: [`tickwave run: --config: ${file}: orderImbalance.shareBp must be an integer from 1 to 9999, got 0`] });
+  });
+});
+
+describe('tickwave produce: bad options are named', () => {
+  test.each([
+    [['--rate', '5'], 'tickwave produce: --kafka <brokers> (or KAFKA_BROKERS) is required'],
+    [['--kafka', '127.0.0.1:1', '--rate', '0'], 'tickwave produce: --rate must be events per second above 0, got "0"'],
+    [['--kafka', '127.0.0.1:1', '--events', '2.5'], 'tickwave produce: --events must be an integer of at least 0, got "2.5"'],
+    [['--kafka', '127.0.0.1:1', '--speed', '2'], 'tickwave produce: unknown option "--speed" for produce (allowed: --kafka, --rate, --events, --seed, --traders, --prefix, --topic-partitions)'],
+  ])('%j', async (args, message) => {
+    const { produceCommand } = await import('../src/produce-command.js');
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await produceCommand(args, { out: (l) => out.push(l), err: (l) => err.push(l) }, {});
+    expect({ code, out, err }).toEqual({ code: 2, out: [], err: [message] });
   });
 });
 

@@ -9,6 +9,7 @@ import {
   RiskDecisionT, VolumeSpikeAlertT,
 } from '../wire/generated/index.js';
 import { latencyHistogram, type LatencyHistogram } from '../metrics/histogram.js';
+import { REPLAY_ORIGIN } from './source.js';
 
 export type Alert = PriceAlertT | VolumeSpikeAlertT | RiskAlertT | OrderImbalanceAlertT | ArbitrageAlertT;
 export type AlertKind = 'PriceAlert' | 'VolumeSpikeAlert' | 'RiskAlert' | 'OrderImbalanceAlert' | 'ArbitrageAlert';
@@ -70,7 +71,7 @@ export class OutputEvents {
   /** One output frame: count it, time it from its cause, and hand it to listeners of its kind. */
   deliver(view: DataView, at: number, length: number, msgType: number, originNs: number, nowNs: number, onError: (e: unknown) => void): void {
     const stage = STAGE_OF[msgType as Body];
-    if (stage !== undefined && originNs > 0 && nowNs >= originNs) this.histograms[stage].recordValue(Math.round(nowNs - originNs));
+    if (stage !== undefined && originNs > REPLAY_ORIGIN && nowNs >= originNs) this.histograms[stage].recordValue(Math.round(nowNs - originNs));
     const name = Body[msgType] ?? `type ${msgType}`;
     this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
     const event = EVENT_OF[msgType as Body];

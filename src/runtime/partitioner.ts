@@ -74,6 +74,25 @@ export const kafkaPartition = (u8: Uint8Array, start: number, len: number, parti
   (murmur2(u8, start, len) & 0x7fffffff) % partitions;
 
 /**
+ * Where the key of the verified frame at u8[at..] lies: its start in u8 (or -1 for a type without a
+ * key), with its length in `out[0]`.
+ */
+export function keyAt(view: DataView, u8: Uint8Array, at: number, out: Int32Array): number {
+  const root = at + view.getUint32(at, true);
+  const vt = root - view.getInt32(root, true);
+  const type = u8[root + view.getUint16(vt + ENVELOPE_BODY_TYPE, true)]!;
+  const keyVoffset = KEY_VOFFSET[type]!;
+  if (keyVoffset === 0) return -1;
+  const bodyAt = root + view.getUint16(vt + ENVELOPE_BODY, true);
+  const body = bodyAt + view.getUint32(bodyAt, true);
+  const bvt = body - view.getInt32(body, true);
+  const fieldAt = body + view.getUint16(bvt + keyVoffset, true);
+  const str = fieldAt + view.getUint32(fieldAt, true);
+  out[0] = view.getUint32(str, true);
+  return str + 4;
+}
+
+/**
  * The partition of the verified frame at u8[at..]: its message type's key field, hashed; 0 for a type
  * without a key. `view` and `u8` cover the same buffer.
  */

@@ -2,6 +2,7 @@
 // pacing itself and pausing on back-pressure. The runtime starts each source once its workers are up
 // and stops the sources first when it stops, so every frame a source handed over is still processed.
 import type { IngestResult } from './runtime.js';
+import type { Rejection } from '../wire/verifier.js';
 
 /** The part of the runtime a source writes to. */
 export interface SourceSink {
@@ -10,7 +11,18 @@ export interface SourceSink {
   /** ingest(), waiting while the owner's ring is full. */
   ingestAsync(frame: Uint8Array, source?: string, originNs?: number): Promise<IngestResult>;
   whenWritable(frame: Uint8Array, timeoutMs?: number): Promise<void>;
+  /** Resolves when every frame given so far is handled and its outputs delivered. */
+  whenIdle(timeoutMs?: number): Promise<void>;
+  /** Why the last REJECTED frame was refused. */
+  lastRejection(): Rejection | null;
 }
+
+/**
+ * The origin time a source gives frames it replays to rebuild state: their outputs were produced
+ * before (by this process or another), so the runtime counts them but output sinks skip them, and
+ * latency histograms leave them out.
+ */
+export const REPLAY_ORIGIN = 1;
 
 export interface Source {
   /** Names the source in dead letters and stats. */

@@ -1,0 +1,190 @@
+// The Kafka sink: every output of the runtime (exec reports, risk decisions, positions, P&L,
+// portfolios, alerts, job dead letters) produced to its topic, keyed by its key field, with
+// idempotence on (librdkafka retries never duplicate a message), delivery reports checked, and
+// errors surfaced (onError, stats()). Frames the runtime refused go to the dead-letter topic with the
+// reason, the source topic, partition and offset.
+//
+// Latency settings, all overridable through `config` (any librdkafka key passes through):
+// linger.ms 2 (how long a batch waits to fill: the floor of the produce latency), batch.num.messages
+// 10000, compression lz4, partitioner murmur2_random (Kafka's Java default, so a key lands on the
+// same partition whichever client wrote it).
+import { rdkafka, type KafkaConfig } from './rdkafka.js';
+import { topicOf } from './topics.js';
+import { keyAt } from '../runtime/partitioner.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { REPLAY_ORIGIN } from '../runtime/source.js';
+import { Body, DeadLetter, DeadLetterReason, Envelope } from '../wire/generated/index.js';
+import { FILE_IDENTIFIER } from '../wire/layout.generated.js';
+import { VerifyError, type Rejection } from '../wire/verifier.js';
+import { WireBuilder } from '../wire/wire-builder.js';
+
+export interface KafkaSinkOptions {
+  /** Bootstrap brokers, e.g. "127.0.0.1:9092". */
+  brokers: string;
+  /** Put before every topic name (keeps environments or test runs apart). */
+  prefix?: string;
+  config?: KafkaConfig;
+}
+
+export interface KafkaSinkStats {
+  produced: number;
+  delivered: number;
+  failed: number;
+  deadLetters: number;
+  /** Outputs of replayed frames, not produced again. */
+  replayed: number;
+  /** Messages waiting for room in librdkafka's queue. */
+  waiting: number;
+  errors: string[];
+}
+
+export const DEFAULT_PRODUCER_CONFIG: KafkaConfig = {
+  'enable.idempotence': true,
+  'linger.ms': 2,
+  'batch.num.messages': 10_000,
+  'compression.codec': 'lz4',
+  partitioner: 'murmur2_random',
+  'queue.buffering.max.messages': 1_000_000,
+  dr_cb: true,
+};
+
+const QUEUE_FULL = -184;
+
+/** The dead-letter reason of a verifier rejection. */
+export function deadLetterReason(r: Rejection): DeadLetterReason {
+  if (r.code === VerifyError.UNKNOWN_MESSAGE_TYPE) return DeadLetterReason.UNKNOWN_MESSAGE_TYPE;
+  if (r.code === VerifyError.OVERSIZED) return DeadLetterReason.OVERSIZED;
+  return DeadLetterReason.MALFORMED;
+}
+
+export class KafkaSink {
+  private readonly producer: InstanceType<typeof rdkafka.Producer>;
+  private readonly prefix: string;
+  private readonly waiting: { topic: string; value: Buffer; key: Buffer | null }[] = [];
+  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly counters = { produced: 0, delivered: 0, failed: 0, deadLetters: 0, replayed: 0 };
+  private readonly errors: string[] = [];
+  private readonly errorHandlers: ((e: Error) => void)[] = [];
+  private readonly builder = new WireBuilder(1024);
+  private readonly keyLength = new Int32Array(1);
+
+  private constructor(private readonly o: KafkaSinkOptions) {
+    this.prefix = o.prefix ?? '';
+    this.producer = new rdkafka.Producer({ 'metadata.broker.list': o.brokers, ...DEFAULT_PRODUCER_CONFIG, ...o.config } as never);
+    this.producer.on('delivery-report', (err) => {
+      if (err) {
+        this.counters.failed++;
+        this.error(new Error(`kafka: delivery failed: ${err.message}`));
+      } else this.counters.delivered++;
+    });
+    this.producer.on('event.error', (err) => this.error(new Error(`kafka producer: ${err.message}`)));
+  }
+
+  /** Connects a producer; rejects with the broker's error when it cannot. */
+  static async connect(o: KafkaSinkOptions): Promise<KafkaSink> {
+    const sink = new KafkaSink(o);
+    await new Promise<void>((resolve, reject) => {
+      sink.producer.connect({ timeout: 15_000 }, (err) => (err ? reject(new Error(`kafka: cannot connect a producer to ${o.brokers}: ${err.message}`)) : resolve()));
+    });
+    sink.producer.setPollInterval(10);
+    return sink;
+  }
+
+  onError(handler: (e: Error) => void): void {
+    this.errorHandlers.push(handler);
+  }
+
+  private error(e: Error): void {
+    if (this.errors.length < 100) this.errors.push(e.message);
+    for (const h of this.errorHandlers) h(e);
+  }
+
+  /** Produces one message (its bytes are copied); keyed by the frame's key field unless `key` is given. */
+  produce(type: number, frame: Uint8Array, key?: Uint8Array | null): void {
+    const value = Buffer.from(frame);
+    let k: Buffer | null = key ? Buffer.from(key) : null;
+    if (key === undefined) {
+      const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
+      const at = keyAt(view, value, 0, this.keyLength);
+      k = at < 0 ? null : value.subarray(at, at + this.keyLength[0]!);
+    }
+    this.send(topicOf(type, this.prefix), value, k);
+  }
+
+  /** Produces bytes to a named topic (before the prefix), with a key or none. */
+  produceTo(topic: string, frame: Uint8Array, key: Uint8Array | null): void {
+    this.send(this.prefix + topic, Buffer.from(frame), key ? Buffer.from(key) : null);
+  }
+
+  private send(topic: string, value: Buffer, key: Buffer | null): void {
+    this.counters.produced++;
+    if (this.waiting.length > 0 || !this.tryProduce(topic, value, key)) this.wait(topic, value, key);
+  }
+
+  private tryProduce(topic: string, value: Buffer, key: Buffer | null): boolean {
+    try {
+      this.producer.produce(topic, null, value, key);
+      return true;
+    } catch (e) {
+      if ((e as { code?: number }).code === QUEUE_FULL) return false;
+      this.counters.failed++;
+      this.error(e as Error);
+      return true;
+    }
+  }
+
+  /** librdkafka's queue is full: keep the message in order and retry shortly (never dropped). */
+  private wait(topic: string, value: Buffer, key: Buffer | null): void {
+    this.waiting.push({ topic, value, key });
+    this.retryTimer ??= setInterval(() => {
+      while (this.waiting.length > 0) {
+        const m = this.waiting[0]!;
+        if (!this.tryProduce(m.topic, m.value, m.key)) return;
+        this.waiting.shift();
+      }
+      clearInterval(this.retryTimer!);
+      this.retryTimer = null;
+    }, 5);
+  }
+
+  /** A frame refused at ingress, to the dead-letter topic with why and where it came from. */
+  deadLetter(reason: DeadLetterReason, detail: string, errorOffset: number, source: string, partition: number, offset: bigint, payload: Uint8Array, tsNs: bigint): void {
+    const b = this.builder;
+    b.clear();
+    const body = DeadLetter.createDeadLetter(
+      b, reason, b.createString(detail), errorOffset, b.createString(source), partition, offset, DeadLetter.createPayloadVector(b, payload), tsNs,
+    );
+    b.finish(Envelope.createEnvelope(b, Body.DeadLetter, body), FILE_IDENTIFIER);
+    this.counters.deadLetters++;
+    this.send(topicOf(Body.DeadLetter, this.prefix), Buffer.from(b.asUint8Array()), Buffer.from(source));
+  }
+
+  /** Produces every output of `rt` from now on, except those of frames replayed to rebuild state. */
+  attach(rt: Runtime): void {
+    rt.onOutput((view, at, length, type, _partition, originNs) => {
+      if (originNs === REPLAY_ORIGIN) this.counters.replayed++;
+      else this.produce(type, new Uint8Array(view.buffer, at, length));
+    });
+  }
+
+  /** Resolves when every message produced so far is delivered (or failed, counted in stats). */
+  async flush(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const target = this.counters.produced;
+    while (this.counters.delivered + this.counters.failed < target) {
+      if (Date.now() > deadline) throw new Error(`kafka: ${target - this.counters.delivered - this.counters.failed} messages not delivered after ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => this.producer.flush(100, () => resolve()));
+    }
+  }
+
+  stats(): KafkaSinkStats {
+    return { ...this.counters, waiting: this.waiting.length, errors: [...this.errors] };
+  }
+
+  async disconnect(): Promise<void> {
+    await this.flush();
+    if (this.retryTimer) clearInterval(this.retryTimer);
+    await new Promise<void>((resolve) => this.producer.disconnect(() => resolve()));
+  }
+}
+

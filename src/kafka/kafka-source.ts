@@ -1,0 +1,228 @@
+// The Kafka source: a KafkaConsumer in a consumer group feeding the runtime. Each value is verified
+// by the runtime's ingress and routed by key to the owning worker's ring; a value that fails goes to
+// the dead-letter topic with the reason, source topic, partition and offset, and is counted.
+//
+// Batches: consume(n) in node-rdkafka applies its timeout to each message rather than to the batch
+// (with a 1 s timeout, a batch of 1,000 can wait 1,000 s on a slow topic). The source asks with a
+// zero timeout, which returns what librdkafka has already fetched, and waits between empty batches
+// itself (fetch.wait.max.ms bounds how long the broker holds a fetch).
+//
+// State: on assignment, each partition is read again from its start up to the group's committed
+// offset, with the frames marked as replayed (REPLAY_ORIGIN): the jobs rebuild their state from them
+// (books, positions, P&L, risk), and their outputs, produced before, are not produced again. Input
+// topics therefore keep their history (retention or compaction to suit). Then it goes on live.
+//
+// Offsets: committed only after the frames' effects are processed: every commitIntervalMs the
+// source stops taking messages, waits until the runtime has handled every frame it was given and
+// delivered their outputs, waits for the output sink's delivery reports, then commits. A restart
+// resumes after the last commit (at least once; the engine's outputs carry ids that repeat exactly).
+// Back-pressure: while the owner's ring is full the source pauses its partitions and resumes them
+// when there is room again.
+import { rdkafka, type KafkaConfig } from './rdkafka.js';
+import { deadLetterReason, type KafkaSink } from './kafka-sink.js';
+import { INPUT_TOPICS } from './topics.js';
+import { Ingest } from '../runtime/runtime.js';
+import { REPLAY_ORIGIN, type Source, type SourceSink } from '../runtime/source.js';
+
+export interface KafkaSourceOptions {
+  brokers: string;
+  groupId: string;
+  /** Topics to consume (default: market data, orders, account policies), before the prefix. */
+  topics?: readonly string[];
+  prefix?: string;
+  /** Dead letters for values the runtime refuses, and the outputs whose delivery a commit waits for. */
+  sink: KafkaSink;
+  /** Messages asked for per consume call. */
+  batchSize?: number;
+  commitIntervalMs?: number;
+  /** Largest value accepted (bigger ones are dead letters, OVERSIZED). */
+  config?: KafkaConfig;
+  /** Where to start without a committed offset: 'earliest' (default) or 'latest'. */
+  offsetReset?: 'earliest' | 'latest';
+  /** Rebuild state by replaying each assigned partition from its start to the committed offset (default true). */
+  replay?: boolean;
+}
+
+export interface KafkaSourceStats {
+  consumed: number;
+  ingested: number;
+  deadLetters: number;
+  commits: number;
+  pauses: number;
+  /** Frames replayed to rebuild state (outputs not produced again). */
+  replayed: number;
+  assigned: string[];
+}
+
+export const DEFAULT_CONSUMER_CONFIG: KafkaConfig = {
+  'enable.auto.commit': false,
+  // A process that dies is out of the group after 6 s (the broker's minimum), not the default 45 s:
+  // its partitions move to the others that soon.
+  'session.timeout.ms': 6_000,
+  'heartbeat.interval.ms': 1_000,
+  'fetch.wait.max.ms': 10,
+  'fetch.min.bytes': 1,
+  'queued.min.messages': 100_000,
+};
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class KafkaSource implements Source {
+  readonly name: string;
+  private readonly consumer: InstanceType<typeof rdkafka.KafkaConsumer>;
+  private readonly topics: string[];
+  private stopped = false;
+  /** Next offset to commit per "topic\0partition": one past the last message handed to the runtime. */
+  private readonly next = new Map<string, { topic: string; partition: number; offset: number }>();
+  private readonly counters = { consumed: 0, ingested: 0, deadLetters: 0, commits: 0, pauses: 0, replayed: 0 };
+  /** Per "topic\0partition": offsets below this are replayed (the group's committed offset at assignment). */
+  private readonly replayUntil = new Map<string, number>();
+  /** Assignments whose committed offsets are still being looked up: nothing is handed over meanwhile. */
+  private lookups = 0;
+  private assigned: { topic: string; partition: number }[] = [];
+
+  constructor(private readonly o: KafkaSourceOptions) {
+    this.topics = (o.topics ?? INPUT_TOPICS).map((t) => (o.prefix ?? '') + t);
+    this.name = `kafka:${o.groupId}`;
+    this.consumer = new rdkafka.KafkaConsumer(
+      {
+        'metadata.broker.list': o.brokers,
+        'group.id': o.groupId,
+        ...DEFAULT_CONSUMER_CONFIG,
+        ...o.config,
+        rebalance_cb: (err: { code: number }, assignment: { topic: string; partition: number }[]) => {
+          // Eager rebalancing. What was committed had its effects processed; what was handed over since
+          // is consumed again by the partition's next owner (at least once).
+          if (err.code === rdkafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
+            this.assigned = assignment.map((a) => ({ topic: a.topic, partition: a.partition }));
+            if (this.o.replay === false) this.consumer.assign(assignment);
+            else this.assignForReplay(this.assigned);
+          } else if (err.code === rdkafka.CODES.ERRORS.ERR__REVOKE_PARTITIONS) {
+            this.consumer.unassign();
+            this.assigned = [];
+            for (const a of assignment) this.next.delete(`${a.topic}\u0000${a.partition}`);
+          }
+        },
+      } as never,
+      { 'auto.offset.reset': o.offsetReset ?? 'earliest' },
+    );
+  }
+
+  /** From the start of each partition; what is below the committed offset is replayed. */
+  private assignForReplay(parts: { topic: string; partition: number }[]): void {
+    this.lookups++;
+    this.consumer.assign(parts.map((p) => ({ ...p, offset: -2 /* the beginning */ })));
+    this.consumer.committed(parts, 15_000, (err, committed) => {
+      if (err) {
+        this.failure = new Error(`kafka: cannot read the group's committed offsets: ${err.message}`);
+      } else {
+        for (const c of committed) if (c.offset > 0) this.replayUntil.set(`${c.topic}\u0000${c.partition}`, c.offset);
+      }
+      this.lookups--;
+    });
+  }
+
+  private failure: Error | null = null;
+
+  stats(): KafkaSourceStats {
+    return { ...this.counters, assigned: this.assigned.map((a) => `${a.topic}/${a.partition}`) };
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private consume(n: number): Promise<{ value: Buffer | null; topic: string; partition: number; offset: number; timestamp?: number }[]> {
+    return new Promise((resolve, reject) => this.consumer.consume(n, (err, messages) => (err ? reject(err) : resolve(messages as never))));
+  }
+
+  async run(sink: SourceSink): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.consumer.connect({ timeout: 15_000 }, (err) => (err ? reject(new Error(`kafka: cannot connect a consumer to ${this.o.brokers}: ${err.message}`)) : resolve()));
+    });
+    this.consumer.setDefaultConsumeTimeout(0);
+    this.consumer.subscribe(this.topics);
+    const batch = this.o.batchSize ?? 2_000;
+    const interval = this.o.commitIntervalMs ?? 1_000;
+    let nextCommit = Date.now() + interval;
+    try {
+      while (!this.stopped) {
+        if (this.failure) throw this.failure;
+        if (this.lookups > 0) {
+          await sleep(5);
+          continue;
+        }
+        const messages = await this.consume(batch);
+        for (const m of messages) await this.hand(sink, m);
+        if (Date.now() >= nextCommit) {
+          await this.commit(sink);
+          nextCommit = Date.now() + interval;
+        }
+        if (messages.length === 0) await sleep(2);
+      }
+      await this.commit(sink);
+    } finally {
+      await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
+    }
+  }
+
+  /** One message to the runtime: waits (partitions paused) while the ring is full; refusals are dead letters. */
+  private async hand(sink: SourceSink, m: { value: Buffer | null; topic: string; partition: number; offset: number }): Promise<void> {
+    this.counters.consumed++;
+    const frame = m.value ?? new Uint8Array(0);
+    const where = `${m.topic}/${m.partition}@${m.offset}`;
+    const key = `${m.topic}\u0000${m.partition}`;
+    const replay = m.offset < (this.replayUntil.get(key) ?? 0);
+    if (replay) {
+      // Already processed and committed: it rebuilds state, and nothing it leads to goes out again.
+      this.counters.replayed++;
+      const r = await this.ingestWaiting(sink, frame, where, REPLAY_ORIGIN);
+      if (r === Ingest.OK) this.counters.ingested++;
+      return;
+    }
+    let r = sink.ingest(frame, where);
+    if (r === Ingest.FULL) {
+      this.counters.pauses++;
+      const parts = this.assigned;
+      this.consumer.pause(parts);
+      while (r === Ingest.FULL) {
+        await sink.whenWritable(frame, 20);
+        r = sink.ingest(frame, where);
+      }
+      this.consumer.resume(parts);
+    }
+    if (r === Ingest.OK) {
+      this.counters.ingested++;
+    } else if (r === Ingest.REJECTED) {
+      const why = sink.lastRejection()!;
+      this.counters.deadLetters++;
+      this.o.sink.deadLetter(deadLetterReason(why), why.reason, why.offset, m.topic, m.partition, BigInt(m.offset), frame, BigInt(Date.now()) * 1_000_000n);
+    } else {
+      throw new Error(`kafka source: the runtime answered ${r} for ${where}`);
+    }
+    this.next.set(`${m.topic}\u0000${m.partition}`, { topic: m.topic, partition: m.partition, offset: m.offset + 1 });
+  }
+
+  private async ingestWaiting(sink: SourceSink, frame: Uint8Array, where: string, origin: number): Promise<number> {
+    let r = sink.ingest(frame, where, origin);
+    while (r === Ingest.FULL) {
+      await sink.whenWritable(frame, 20);
+      r = sink.ingest(frame, where, origin);
+    }
+    return r;
+  }
+
+  /** Commits what the runtime has processed and the sink delivered (the source takes nothing meanwhile). */
+  private async commit(sink: SourceSink): Promise<void> {
+    if (this.next.size === 0) return;
+    const offsets = [...this.next.values()];
+    this.next.clear();
+    await sink.whenIdle(60_000);
+    await this.o.sink.flush(60_000);
+    // Partitions revoked while waiting are someone else's now.
+    const mine = new Set(this.assigned.map((a) => `${a.topic}\u0000${a.partition}`));
+    const still = offsets.filter((o) => mine.has(`${o.topic}\u0000${o.partition}`));
+    if (still.length > 0) this.consumer.commitSync(still);
+    this.counters.commits++;
+  }
+}

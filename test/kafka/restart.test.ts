@@ -1,0 +1,150 @@
+// Kill the consuming process mid-stream and restart it: nothing is lost, and what the restarted
+// process reads again is not counted twice: its final positions and P&L equal those of a run that
+// was never interrupted. The restarted process rebuilds its state by replaying the input from the
+// start up to the group's committed offset (outputs of the replay are not produced again), then goes
+// on live from there.
+import { spawn, type ChildProcess, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startRuntime } from '../../src/runtime/runtime.js';
+import { tradingJobs } from '../../src/jobs/index.js';
+import { KafkaSink } from '../../src/kafka/kafka-sink.js';
+import { ensureTopics } from '../../src/kafka/admin.js';
+import { allTopics, TOPICS } from '../../src/kafka/topics.js';
+import { rdkafka } from '../../src/kafka/rdkafka.js';
+import { decode, encode, toTicks } from '../../src/wire/codec.js';
+import { AccountPolicyT, AccountStatus, Body, type ExecReportT, OrderT, OrderType, type PositionT, Side, TimeInForce } from '../../src/wire/generated/index.js';
+import { Prng } from '../fixtures/prng.js';
+
+const BROKERS = `127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`;
+const root = join(import.meta.dirname, '../..');
+const run = `${process.pid}${Date.now() % 1_000_000}`;
+const CONFIG = { riskMonitor: { markIntervalMs: 0 }, orderImbalance: { idleMs: 0 } };
+const ACCOUNTS = ['RS1', 'RS2', 'RS3', 'RS4'];
+
+/** Policies, then orders that cross often, all for one partition of one topic (one order of arrival). */
+function input(orders: number): Uint8Array[] {
+  const rnd = new Prng(7);
+  const frames = ACCOUNTS.map((account) => encode(Body.AccountPolicy, Object.assign(new AccountPolicyT(), { account, status: AccountStatus.ACTIVE, initialCash: toTicks(1e6), version: 1n })));
+  for (let i = 1; i <= orders; i++) {
+    const side = rnd.chance(0.5) ? Side.BUY : Side.SELL;
+    const price = 100 + (side === Side.BUY ? 1 : -1) * rnd.int(-2, 3) * 0.01;
+    frames.push(encode(Body.Order, Object.assign(new OrderT(), {
+      orderId: BigInt(i), account: rnd.pick(ACCOUNTS), symbol: rnd.pick(['AAA', 'BBB']), side, type: OrderType.LIMIT, tif: TimeInForce.GTC, price: toTicks(price),
+      quantity: BigInt(rnd.int(1, 50)), clientTsNs: BigInt(i),
+    })));
+  }
+  return frames;
+}
+
+const key = (p: PositionT) => `${p.account}/${p.symbol}`;
+
+async function readAll(topic: string, timeoutMs = 20_000): Promise<Buffer[]> {
+  const consumer = new rdkafka.KafkaConsumer({ 'metadata.broker.list': BROKERS, 'group.id': `reader-${run}-${topic}`, 'enable.auto.commit': false } as never, {
+    'auto.offset.reset': 'earliest',
+  });
+  await new Promise<void>((resolve, reject) => consumer.connect({}, (err) => (err ? reject(err) : resolve())));
+  consumer.setDefaultConsumeTimeout(200);
+  consumer.subscribe([topic]);
+  const out: Buffer[] = [];
+  let quiet = 0;
+  const deadline = Date.now() + timeoutMs;
+  // Until nothing new has come for a second (the topic is complete by then: the writers stopped).
+  while (quiet < 5 && Date.now() < deadline) {
+    const batch = await new Promise<{ value: Buffer }[]>((resolve, reject) => consumer.consume(5_000, (err, m) => (err ? reject(err) : resolve(m as never))));
+    quiet = batch.length === 0 ? quiet + 1 : 0;
+    for (const m of batch) out.push(m.value);
+  }
+  await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+  return out;
+}
+
+/** `tickwave run --kafka`, with its status every 100 ms; resolves `consumed` figures as they are printed. */
+function startProcess(prefix: string, configFile: string): { child: ChildProcess; consumed: () => number; commits: () => number; output: () => string } {
+  const child = spawn(process.execPath, [join(root, 'bin/tickwave.js'), 'run', '--kafka', BROKERS, '--group', `tw-${run}`, '--prefix', prefix, '--workers', '1', '--partitions', '4',
+    '--config', configFile, '--interval', '100'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  let consumed = 0;
+  let commits = 0;
+  const take = (chunk: Buffer) => {
+    text += chunk.toString();
+    for (const m of text.matchAll(/consumed ([0-9,]+)(?: \([0-9,]+ replayed\))?, ([0-9,]+) commits/g)) {
+      consumed = Number(m[1]!.replaceAll(',', ''));
+      commits = Number(m[2]!.replaceAll(',', ''));
+    }
+  };
+  child.stdout!.on('data', take);
+  child.stderr!.on('data', take);
+  return { child, consumed: () => consumed, commits: () => commits, output: () => text };
+}
+
+async function until(check: () => boolean, timeoutMs: number, what: string, output: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the process printed:\n${output().slice(-3_000)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+beforeAll(() => {
+  execFileSync('bash', [join(root, 'scripts/kafka.sh'), 'start'], { stdio: 'inherit', timeout: 300_000 });
+}, 310_000);
+
+describe('a consuming process killed mid-stream and restarted', () => {
+  it('loses nothing and counts nothing twice', async () => {
+    const frames = input(3_000);
+    const half = 1_504;
+    // The reference: the same input, in the same order, without Kafka and without interruption.
+    const reference = new Map<string, string>();
+    const refExecs = new Set<string>();
+    const rt = await startRuntime({ jobs: tradingJobs(CONFIG), workers: 1, partitions: 4 });
+    rt.on('position', (p) => reference.set(key(p), JSON.stringify(p, (_k, v) => (typeof v === 'bigint' ? `${v}` : v))));
+    rt.on('execReport', (e) => refExecs.add(`${e.orderId}/${e.execSeq}`));
+    for (const f of frames) await rt.ingestAsync(f);
+    await rt.stop();
+    expect(reference.size).toBeGreaterThan(4);
+
+    const prefix = `rs${run}_`;
+    await ensureTopics({ brokers: BROKERS, topics: allTopics(prefix), partitions: 1 });
+    const producer = await KafkaSink.connect({ brokers: BROKERS, prefix });
+    for (const f of frames.slice(0, half)) producer.produceTo(TOPICS.orders, f, null);
+    await producer.flush();
+    const configFile = join(mkdtempSync(join(tmpdir(), 'tw-restart-')), 'config.json');
+    writeFileSync(configFile, JSON.stringify(CONFIG));
+
+    // First process: consumes the first half, commits at least once, and is killed without warning.
+    const first = startProcess(prefix, configFile);
+    await until(() => first.consumed() >= half && first.commits() >= 1, 60_000, 'the first process to consume the first half', first.output);
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+    // The stream goes on while nobody consumes it.
+    for (const f of frames.slice(half)) producer.produceTo(TOPICS.orders, f, null);
+    await producer.disconnect();
+
+    // Second process: replays up to the committed offset, then consumes the rest; stopped cleanly.
+    const second = startProcess(prefix, configFile);
+    await until(() => second.consumed() >= frames.length, 60_000, 'the second process to consume everything', second.output);
+    second.child.kill('SIGINT');
+    const code = await new Promise((r) => second.child.once('exit', r));
+    expect(code, second.output().slice(-2_000)).toBe(0);
+    expect(second.output()).toMatch(/\(([0-9,]+) replayed\)/);
+
+    // Nothing lost: every execution of the uninterrupted run is in the topic (repeats allowed: at least once).
+    const execs = new Set<string>();
+    for (const v of await readAll(prefix + TOPICS.execReports)) {
+      const d = decode(new Uint8Array(v));
+      if ('ok' in d && d.ok === true) execs.add(`${(d.body as ExecReportT).orderId}/${(d.body as ExecReportT).execSeq}`);
+    }
+    expect([...refExecs].filter((e) => !execs.has(e))).toEqual([]);
+    expect(execs.size).toBe(refExecs.size);
+    // Nothing counted twice: the last position of every account and symbol equals the reference's.
+    const last = new Map<string, string>();
+    for (const v of await readAll(prefix + TOPICS.positions)) {
+      const d = decode(new Uint8Array(v));
+      if ('ok' in d && d.ok === true) last.set(key(d.body as PositionT), JSON.stringify(d.body, (_k, x) => (typeof x === 'bigint' ? `${x}` : x)));
+    }
+    expect(Object.fromEntries(last)).toEqual(Object.fromEntries(reference));
+  }, 240_000);
+});
