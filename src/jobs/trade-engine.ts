@@ -64,8 +64,9 @@ interface Holding extends MonitorLevel {
   mark: bigint;
   marketValue: bigint;
   unrealized: bigint;
-  /** Filled since the last valuation: its Position is emitted with the next one. */
+  /** Filled since the last valuation: its Position is emitted with the next one, at its last fill's time. */
   filled: boolean;
+  filledTs: bigint;
 }
 
 interface Account {
@@ -509,12 +510,13 @@ export class TradeEngine implements Job {
     if (!h) {
       h = {
         level: 0, symbol: o.symbol, symbolId: o.symbolId, lastFill: price, quantity: 0n, cost: 0n, realized: 0n, markSeen: -2, mark: 0n,
-        marketValue: 0n, unrealized: 0n, filled: true,
+        marketValue: 0n, unrealized: 0n, filled: true, filledTs: ts,
       };
       acc.holdings.set(o.symbolId, h);
     }
     h.lastFill = price;
     h.filled = true;
+    h.filledTs = ts;
     const pos = this.lots.position(acc.id, o.symbolId);
     h.quantity = pos.quantity;
     h.cost = pos.cost;
@@ -561,7 +563,8 @@ export class TradeEngine implements Job {
       if (alert) alerts.push(alert);
       if (h.filled) {
         h.filled = false;
-        this.emitPosition(acc, h, h.quantity, h.cost, h.realized, h.unrealized, h.mark, ts, originNs);
+        // Its own fill's time, not the batch's latest: the same however frames were batched.
+        this.emitPosition(acc, h, h.quantity, h.cost, h.realized, h.unrealized, h.mark, h.filledTs, originNs);
       }
     }
     v.equity = v.cash + marketValue;

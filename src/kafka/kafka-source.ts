@@ -66,6 +66,14 @@ export const DEFAULT_CONSUMER_CONFIG: KafkaConfig = {
 };
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const EMPTY = new Uint8Array(0);
+
+interface ConsumedMessage {
+  value: Buffer | null;
+  topic: string;
+  partition: number;
+  offset: number;
+}
 
 export class KafkaSource implements Source {
   readonly name: string;
@@ -91,16 +99,16 @@ export class KafkaSource implements Source {
         ...DEFAULT_CONSUMER_CONFIG,
         ...o.config,
         rebalance_cb: (err: { code: number }, assignment: { topic: string; partition: number }[]) => {
-          // Eager rebalancing. What was committed had its effects processed; what was handed over since
-          // is consumed again by the partition's next owner (at least once).
+          // Eager rebalancing. On revoke the run loop drains and commits before it lets the partitions
+          // go (unassign), so their next owner starts exactly where this process's effects end.
           if (err.code === rdkafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
             this.assigned = assignment.map((a) => ({ topic: a.topic, partition: a.partition }));
             if (this.o.replay === false) this.consumer.assign(assignment);
             else this.assignForReplay(this.assigned);
           } else if (err.code === rdkafka.CODES.ERRORS.ERR__REVOKE_PARTITIONS) {
-            this.consumer.unassign();
-            this.assigned = [];
-            for (const a of assignment) this.next.delete(`${a.topic}\u0000${a.partition}`);
+            // Closing (the last commit is done): let go at once, or disconnect would wait for it forever.
+            if (this.closing) this.consumer.unassign();
+            else this.revoked = true;
           }
         },
       } as never,
@@ -123,6 +131,9 @@ export class KafkaSource implements Source {
   }
 
   private failure: Error | null = null;
+  /** A revoke is waiting for the run loop to drain, commit and unassign. */
+  private revoked = false;
+  private closing = false;
 
   stats(): KafkaSourceStats {
     return { ...this.counters, assigned: this.assigned.map((a) => `${a.topic}/${a.partition}`) };
@@ -132,7 +143,7 @@ export class KafkaSource implements Source {
     this.stopped = true;
   }
 
-  private consume(n: number): Promise<{ value: Buffer | null; topic: string; partition: number; offset: number; timestamp?: number }[]> {
+  private consume(n: number): Promise<ConsumedMessage[]> {
     return new Promise((resolve, reject) => this.consumer.consume(n, (err, messages) => (err ? reject(err) : resolve(messages as never))));
   }
 
@@ -148,12 +159,20 @@ export class KafkaSource implements Source {
     try {
       while (!this.stopped) {
         if (this.failure) throw this.failure;
+        if (this.revoked) {
+          await this.commit(sink);
+          this.consumer.unassign();
+          this.assigned = [];
+          this.next.clear();
+          this.revoked = false;
+          continue;
+        }
         if (this.lookups > 0) {
           await sleep(5);
           continue;
         }
         const messages = await this.consume(batch);
-        for (const m of messages) await this.hand(sink, m);
+        for (const m of messages) if (!this.hand(sink, m)) await this.handWaiting(sink, m);
         if (Date.now() >= nextCommit) {
           await this.commit(sink);
           nextCommit = Date.now() + interval;
@@ -162,54 +181,51 @@ export class KafkaSource implements Source {
       }
       await this.commit(sink);
     } finally {
+      this.closing = true;
+      if (this.revoked) this.consumer.unassign();
       await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
     }
   }
 
-  /** One message to the runtime: waits (partitions paused) while the ring is full; refusals are dead letters. */
-  private async hand(sink: SourceSink, m: { value: Buffer | null; topic: string; partition: number; offset: number }): Promise<void> {
-    this.counters.consumed++;
-    const frame = m.value ?? new Uint8Array(0);
-    const where = `${m.topic}/${m.partition}@${m.offset}`;
+  /**
+   * One message to the runtime; false when the owner's ring is full (then handWaiting() takes it).
+   * Refusals are dead letters. Synchronous: a batch costs no promise per message.
+   */
+  private hand(sink: SourceSink, m: ConsumedMessage, waited = false): boolean {
+    const frame = m.value ?? EMPTY;
     const key = `${m.topic}\u0000${m.partition}`;
     const replay = m.offset < (this.replayUntil.get(key) ?? 0);
-    if (replay) {
-      // Already processed and committed: it rebuilds state, and nothing it leads to goes out again.
-      this.counters.replayed++;
-      const r = await this.ingestWaiting(sink, frame, where, REPLAY_ORIGIN);
-      if (r === Ingest.OK) this.counters.ingested++;
-      return;
-    }
-    let r = sink.ingest(frame, where);
-    if (r === Ingest.FULL) {
-      this.counters.pauses++;
-      const parts = this.assigned;
-      this.consumer.pause(parts);
-      while (r === Ingest.FULL) {
-        await sink.whenWritable(frame, 20);
-        r = sink.ingest(frame, where);
-      }
-      this.consumer.resume(parts);
-    }
+    const r = sink.ingest(frame, m.topic, replay ? REPLAY_ORIGIN : undefined);
+    if (r === Ingest.FULL) return false;
+    this.counters.consumed++;
     if (r === Ingest.OK) {
       this.counters.ingested++;
+      if (replay) this.counters.replayed++;
     } else if (r === Ingest.REJECTED) {
-      const why = sink.lastRejection()!;
-      this.counters.deadLetters++;
-      this.o.sink.deadLetter(deadLetterReason(why), why.reason, why.offset, m.topic, m.partition, BigInt(m.offset), frame, BigInt(Date.now()) * 1_000_000n);
+      // A replayed value was dead-lettered the first time round.
+      if (!replay) {
+        const why = sink.lastRejection()!;
+        this.counters.deadLetters++;
+        this.o.sink.deadLetter(deadLetterReason(why), why.reason, why.offset, m.topic, m.partition, BigInt(m.offset), frame, BigInt(Date.now()) * 1_000_000n);
+      }
     } else {
-      throw new Error(`kafka source: the runtime answered ${r} for ${where}`);
+      throw new Error(`kafka source: the runtime answered ${r} for ${m.topic}/${m.partition}@${m.offset}`);
     }
-    this.next.set(`${m.topic}\u0000${m.partition}`, { topic: m.topic, partition: m.partition, offset: m.offset + 1 });
+    // Replayed offsets are below the committed one already: committing them would move it back.
+    if (!replay) this.next.set(key, { topic: m.topic, partition: m.partition, offset: m.offset + 1 });
+    if (waited) this.counters.pauses++;
+    return true;
   }
 
-  private async ingestWaiting(sink: SourceSink, frame: Uint8Array, where: string, origin: number): Promise<number> {
-    let r = sink.ingest(frame, where, origin);
-    while (r === Ingest.FULL) {
-      await sink.whenWritable(frame, 20);
-      r = sink.ingest(frame, where, origin);
+  /** The owner's ring is full: pause the partitions, wait for room, hand the message over, resume. */
+  private async handWaiting(sink: SourceSink, m: ConsumedMessage): Promise<void> {
+    const parts = this.assigned;
+    this.consumer.pause(parts);
+    try {
+      while (!this.hand(sink, m, true)) await sink.whenWritable(m.value ?? EMPTY, 20);
+    } finally {
+      this.consumer.resume(parts);
     }
-    return r;
   }
 
   /** Commits what the runtime has processed and the sink delivered (the source takes nothing meanwhile). */
@@ -219,10 +235,7 @@ export class KafkaSource implements Source {
     this.next.clear();
     await sink.whenIdle(60_000);
     await this.o.sink.flush(60_000);
-    // Partitions revoked while waiting are someone else's now.
-    const mine = new Set(this.assigned.map((a) => `${a.topic}\u0000${a.partition}`));
-    const still = offsets.filter((o) => mine.has(`${o.topic}\u0000${o.partition}`));
-    if (still.length > 0) this.consumer.commitSync(still);
+    this.consumer.commitSync(offsets);
     this.counters.commits++;
   }
 }

@@ -127,7 +127,9 @@ describe('a consuming process killed mid-stream and restarted', () => {
     const second = startProcess(prefix, configFile);
     await until(() => second.consumed() >= frames.length, 60_000, 'the second process to consume everything', second.output);
     second.child.kill('SIGINT');
-    const code = await new Promise((r) => second.child.once('exit', r));
+    const timer = setTimeout(() => second.child.kill('SIGKILL'), 30_000);
+    const code = await new Promise((r) => second.child.once('exit', (c, signal) => r(c ?? signal)));
+    clearTimeout(timer);
     expect(code, second.output().slice(-2_000)).toBe(0);
     expect(second.output()).toMatch(/\(([0-9,]+) replayed\)/);
 
