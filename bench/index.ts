@@ -27,4 +27,8 @@ export const BENCHMARKS: Record<string, { about: string; run: (opts: BenchRunOpt
     about: 'the trading pipeline open loop at fixed order rates: order -> risk decision and -> exec report percentiles, highest sustained rate',
     run: async (opts) => (await import('./pipeline.bench.js')).runPipelineBench(opts),
   },
+  kafka: {
+    about: 'market-data ticks through a real broker: tickwave vs a JSON-decoding node-rdkafka consumer, and broker -> alert latency',
+    run: async (opts) => (await import('./kafka.bench.js')).runKafkaBench(opts),
+  },
 };

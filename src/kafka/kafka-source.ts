@@ -22,6 +22,7 @@ import { rdkafka, type KafkaConfig } from './rdkafka.js';
 import { deadLetterReason, type KafkaSink } from './kafka-sink.js';
 import { INPUT_TOPICS } from './topics.js';
 import { Ingest } from '../runtime/runtime.js';
+import { monotonicNs } from '../runtime/clock.js';
 import { REPLAY_ORIGIN, type Source, type SourceSink } from '../runtime/source.js';
 
 export interface KafkaSourceOptions {
@@ -41,6 +42,11 @@ export interface KafkaSourceOptions {
   offsetReset?: 'earliest' | 'latest';
   /** Rebuild state by replaying each assigned partition from its start to the committed offset (default true). */
   replay?: boolean;
+  /**
+   * What output latency counts from: 'ingress' (default: when the value enters the runtime) or
+   * 'broker' (the message's timestamp, so the wait in Kafka counts too: broker -> alert).
+   */
+  latencyFrom?: 'ingress' | 'broker';
 }
 
 export interface KafkaSourceStats {
@@ -68,11 +74,23 @@ export const DEFAULT_CONSUMER_CONFIG: KafkaConfig = {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const EMPTY = new Uint8Array(0);
 
+interface PartitionState {
+  topic: string;
+  partition: number;
+  /** Offsets below this are replayed (the group's committed offset when it was assigned). */
+  replayUntil: number;
+  /** One past the last message handed to the runtime, and what was last committed. */
+  next: number;
+  committed: number;
+}
+
 interface ConsumedMessage {
   value: Buffer | null;
   topic: string;
   partition: number;
   offset: number;
+  /** Milliseconds since the epoch (the producer's CreateTime by default). */
+  timestamp?: number;
 }
 
 export class KafkaSource implements Source {
@@ -81,10 +99,8 @@ export class KafkaSource implements Source {
   private readonly topics: string[];
   private stopped = false;
   /** Next offset to commit per "topic\0partition": one past the last message handed to the runtime. */
-  private readonly next = new Map<string, { topic: string; partition: number; offset: number }>();
+  private readonly parts = new Map<string, PartitionState[]>();
   private readonly counters = { consumed: 0, ingested: 0, deadLetters: 0, commits: 0, pauses: 0, replayed: 0 };
-  /** Per "topic\0partition": offsets below this are replayed (the group's committed offset at assignment). */
-  private readonly replayUntil = new Map<string, number>();
   /** Assignments whose committed offsets are still being looked up: nothing is handed over meanwhile. */
   private lookups = 0;
   private assigned: { topic: string; partition: number }[] = [];
@@ -124,13 +140,20 @@ export class KafkaSource implements Source {
       if (err) {
         this.failure = new Error(`kafka: cannot read the group's committed offsets: ${err.message}`);
       } else {
-        for (const c of committed) if (c.offset > 0) this.replayUntil.set(`${c.topic}\u0000${c.partition}`, c.offset);
+        for (const c of committed) if (c.offset > 0) this.part(c.topic, c.partition).replayUntil = c.offset;
       }
       this.lookups--;
     });
   }
 
   private failure: Error | null = null;
+
+  /** The state kept per assigned partition (found without building a key string per message). */
+  private part(topic: string, partition: number): PartitionState {
+    let list = this.parts.get(topic);
+    if (!list) this.parts.set(topic, (list = []));
+    return (list[partition] ??= { topic, partition, replayUntil: 0, next: 0, committed: 0 });
+  }
   /** A revoke is waiting for the run loop to drain, commit and unassign. */
   private revoked = false;
   private closing = false;
@@ -163,7 +186,7 @@ export class KafkaSource implements Source {
           await this.commit(sink);
           this.consumer.unassign();
           this.assigned = [];
-          this.next.clear();
+          this.parts.clear();
           this.revoked = false;
           continue;
         }
@@ -193,9 +216,10 @@ export class KafkaSource implements Source {
    */
   private hand(sink: SourceSink, m: ConsumedMessage, waited = false): boolean {
     const frame = m.value ?? EMPTY;
-    const key = `${m.topic}\u0000${m.partition}`;
-    const replay = m.offset < (this.replayUntil.get(key) ?? 0);
-    const r = sink.ingest(frame, m.topic, replay ? REPLAY_ORIGIN : undefined);
+    const ps = this.part(m.topic, m.partition);
+    const replay = m.offset < ps.replayUntil;
+    const origin = replay ? REPLAY_ORIGIN : this.o.latencyFrom === 'broker' && m.timestamp ? monotonicNs() - Math.max(0, Date.now() - m.timestamp) * 1e6 : undefined;
+    const r = sink.ingest(frame, m.topic, origin);
     if (r === Ingest.FULL) return false;
     this.counters.consumed++;
     if (r === Ingest.OK) {
@@ -212,7 +236,7 @@ export class KafkaSource implements Source {
       throw new Error(`kafka source: the runtime answered ${r} for ${m.topic}/${m.partition}@${m.offset}`);
     }
     // Replayed offsets are below the committed one already: committing them would move it back.
-    if (!replay) this.next.set(key, { topic: m.topic, partition: m.partition, offset: m.offset + 1 });
+    if (!replay) ps.next = m.offset + 1;
     if (waited) this.counters.pauses++;
     return true;
   }
@@ -230,9 +254,15 @@ export class KafkaSource implements Source {
 
   /** Commits what the runtime has processed and the sink delivered (the source takes nothing meanwhile). */
   private async commit(sink: SourceSink): Promise<void> {
-    if (this.next.size === 0) return;
-    const offsets = [...this.next.values()];
-    this.next.clear();
+    const offsets: { topic: string; partition: number; offset: number }[] = [];
+    for (const list of this.parts.values()) {
+      for (const ps of list) {
+        if (ps === undefined || ps.next <= ps.committed) continue;
+        offsets.push({ topic: ps.topic, partition: ps.partition, offset: ps.next });
+        ps.committed = ps.next;
+      }
+    }
+    if (offsets.length === 0) return;
     await sink.whenIdle(60_000);
     await this.o.sink.flush(60_000);
     this.consumer.commitSync(offsets);
