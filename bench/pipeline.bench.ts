@@ -163,7 +163,7 @@ const us = (ns: number): number => Math.round(ns / 10) / 100;
 
 export async function runPipelineBench(opts: BenchRunOptions): Promise<Record<string, number>> {
   const log = opts.log ?? console.log;
-  const rates = opts.quick ? [10_000, 25_000, 50_000] : [25_000, 50_000, 100_000, 200_000];
+  const rates = opts.quick ? [5_000, 10_000, 25_000] : [5_000, 10_000, 20_000, 50_000, 100_000, 200_000];
   const seconds = opts.quick ? 1 : 3;
   log(`pipeline: orders open loop at ${rates.map((r) => r.toLocaleString('en-US')).join(', ')} orders/s for ${seconds} s each, 1 worker, ${ACCOUNTS} accounts, ${SYMBOLS.length} symbols`);
   const results: RateResult[] = [];
