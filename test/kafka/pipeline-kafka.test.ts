@@ -2,7 +2,7 @@
 // values produced to the input topics come back out of the output topics with exact totals, and bad
 // values (random bytes, a truncated frame, an unknown message type, an oversized value) become dead
 // letters with their reason, source topic, partition and offset while the pipeline keeps going.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRuntime } from '../../src/runtime/runtime.js';
@@ -12,45 +12,14 @@ import { KafkaSink } from '../../src/kafka/kafka-sink.js';
 import { KafkaSource } from '../../src/kafka/kafka-source.js';
 import { ensureTopics } from '../../src/kafka/admin.js';
 import { allTopics, TOPICS } from '../../src/kafka/topics.js';
-import { rdkafka } from '../../src/kafka/rdkafka.js';
 import { decode, encode, toTicks } from '../../src/wire/codec.js';
+import { BROKERS, readTopic, startBroker, until } from '../fixtures/kafka.js';
 import { AccountPolicyT, AccountStatus, Body, DeadLetterReason, type DeadLetterT, OrderT, OrderType, Side, TimeInForce } from '../../src/wire/generated/index.js';
 
-const BROKERS = `127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`;
 const root = join(import.meta.dirname, '../..');
 const run = `${process.pid}${Date.now() % 1_000_000}`;
 
-/** Every message of a topic from the start, until `count` arrived (or the timeout). */
-async function readTopic(topic: string, count: number, timeoutMs = 60_000): Promise<{ value: Buffer; partition: number; offset: number }[]> {
-  const consumer = new rdkafka.KafkaConsumer({ 'metadata.broker.list': BROKERS, 'group.id': `reader-${run}-${topic}`, 'enable.auto.commit': false } as never, {
-    'auto.offset.reset': 'earliest',
-  });
-  await new Promise<void>((resolve, reject) => consumer.connect({}, (err) => (err ? reject(err) : resolve())));
-  consumer.setDefaultConsumeTimeout(100);
-  consumer.subscribe([topic]);
-  const out: { value: Buffer; partition: number; offset: number }[] = [];
-  const deadline = Date.now() + timeoutMs;
-  while (out.length < count && Date.now() < deadline) {
-    const batch = await new Promise<{ value: Buffer; partition: number; offset: number }[]>((resolve, reject) =>
-      consumer.consume(1_000, (err, m) => (err ? reject(err) : resolve(m as never))),
-    );
-    out.push(...batch);
-  }
-  await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
-  return out;
-}
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-beforeAll(() => {
-  execFileSync('bash', [join(root, 'scripts/kafka.sh'), 'start'], { stdio: 'inherit', timeout: 300_000 });
-}, 310_000);
+beforeAll(startBroker, 310_000);
 
 describe('the pipeline on Kafka', () => {
   let sink: KafkaSink;

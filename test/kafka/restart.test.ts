@@ -3,7 +3,6 @@
 // was never interrupted. The restarted process rebuilds its state by replaying the input from the
 // start up to the group's committed offset (outputs of the replay are not produced again), then goes
 // on live from there.
-import { spawn, type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,13 +12,11 @@ import { tradingJobs } from '../../src/jobs/index.js';
 import { KafkaSink } from '../../src/kafka/kafka-sink.js';
 import { ensureTopics } from '../../src/kafka/admin.js';
 import { allTopics, TOPICS } from '../../src/kafka/topics.js';
-import { rdkafka } from '../../src/kafka/rdkafka.js';
 import { decode, encode, toTicks } from '../../src/wire/codec.js';
 import { AccountPolicyT, AccountStatus, Body, type ExecReportT, OrderT, OrderType, type PositionT, Side, TimeInForce } from '../../src/wire/generated/index.js';
 import { Prng } from '../fixtures/prng.js';
+import { BROKERS, readTopic, startBroker, startTickwave, until } from '../fixtures/kafka.js';
 
-const BROKERS = `127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`;
-const root = join(import.meta.dirname, '../..');
 const run = `${process.pid}${Date.now() % 1_000_000}`;
 const CONFIG = { riskMonitor: { markIntervalMs: 0 }, orderImbalance: { idleMs: 0 } };
 const ACCOUNTS = ['RS1', 'RS2', 'RS3', 'RS4'];
@@ -41,56 +38,10 @@ function input(orders: number): Uint8Array[] {
 
 const key = (p: PositionT) => `${p.account}/${p.symbol}`;
 
-async function readAll(topic: string, timeoutMs = 20_000): Promise<Buffer[]> {
-  const consumer = new rdkafka.KafkaConsumer({ 'metadata.broker.list': BROKERS, 'group.id': `reader-${run}-${topic}`, 'enable.auto.commit': false } as never, {
-    'auto.offset.reset': 'earliest',
-  });
-  await new Promise<void>((resolve, reject) => consumer.connect({}, (err) => (err ? reject(err) : resolve())));
-  consumer.setDefaultConsumeTimeout(200);
-  consumer.subscribe([topic]);
-  const out: Buffer[] = [];
-  let quiet = 0;
-  const deadline = Date.now() + timeoutMs;
-  // Until nothing new has come for a second (the topic is complete by then: the writers stopped).
-  while (quiet < 5 && Date.now() < deadline) {
-    const batch = await new Promise<{ value: Buffer }[]>((resolve, reject) => consumer.consume(5_000, (err, m) => (err ? reject(err) : resolve(m as never))));
-    quiet = batch.length === 0 ? quiet + 1 : 0;
-    for (const m of batch) out.push(m.value);
-  }
-  await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
-  return out;
-}
+beforeAll(startBroker, 310_000);
 
-/** `tickwave run --kafka`, with its status every 100 ms; resolves `consumed` figures as they are printed. */
-function startProcess(prefix: string, configFile: string): { child: ChildProcess; consumed: () => number; commits: () => number; output: () => string } {
-  const child = spawn(process.execPath, [join(root, 'bin/tickwave.js'), 'run', '--kafka', BROKERS, '--group', `tw-${run}`, '--prefix', prefix, '--workers', '1', '--partitions', '4',
-    '--config', configFile, '--interval', '100'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  let consumed = 0;
-  let commits = 0;
-  const take = (chunk: Buffer) => {
-    text += chunk.toString();
-    for (const m of text.matchAll(/consumed ([0-9,]+)(?: \([0-9,]+ replayed\))?, ([0-9,]+) commits/g)) {
-      consumed = Number(m[1]!.replaceAll(',', ''));
-      commits = Number(m[2]!.replaceAll(',', ''));
-    }
-  };
-  child.stdout!.on('data', take);
-  child.stderr!.on('data', take);
-  return { child, consumed: () => consumed, commits: () => commits, output: () => text };
-}
-
-async function until(check: () => boolean, timeoutMs: number, what: string, output: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the process printed:\n${output().slice(-3_000)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-beforeAll(() => {
-  execFileSync('bash', [join(root, 'scripts/kafka.sh'), 'start'], { stdio: 'inherit', timeout: 300_000 });
-}, 310_000);
+const tickwave = (prefix: string, configFile: string) =>
+  startTickwave(['--group', `tw-${run}`, '--prefix', prefix, '--workers', '1', '--partitions', '4', '--config', configFile]);
 
 describe('a consuming process killed mid-stream and restarted', () => {
   it('loses nothing and counts nothing twice', async () => {
@@ -115,7 +66,7 @@ describe('a consuming process killed mid-stream and restarted', () => {
     writeFileSync(configFile, JSON.stringify(CONFIG));
 
     // First process: consumes the first half, commits at least once, and is killed without warning.
-    const first = startProcess(prefix, configFile);
+    const first = tickwave(prefix, configFile);
     await until(() => first.consumed() >= half && first.commits() >= 1, 60_000, 'the first process to consume the first half', first.output);
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
@@ -124,27 +75,24 @@ describe('a consuming process killed mid-stream and restarted', () => {
     await producer.disconnect();
 
     // Second process: replays up to the committed offset, then consumes the rest; stopped cleanly.
-    const second = startProcess(prefix, configFile);
+    const second = tickwave(prefix, configFile);
     await until(() => second.consumed() >= frames.length, 60_000, 'the second process to consume everything', second.output);
-    second.child.kill('SIGINT');
-    const timer = setTimeout(() => second.child.kill('SIGKILL'), 30_000);
-    const code = await new Promise((r) => second.child.once('exit', (c, signal) => r(c ?? signal)));
-    clearTimeout(timer);
-    expect(code, second.output().slice(-2_000)).toBe(0);
-    expect(second.output()).toMatch(/\(([0-9,]+) replayed\)/);
+    expect(await second.stop(), second.output().slice(-2_000)).toBe(0);
+    // It rebuilt its state from what the first process had committed.
+    expect(second.replayed()).toBeGreaterThan(0);
 
     // Nothing lost: every execution of the uninterrupted run is in the topic (repeats allowed: at least once).
     const execs = new Set<string>();
-    for (const v of await readAll(prefix + TOPICS.execReports)) {
-      const d = decode(new Uint8Array(v));
+    for (const { value } of await readTopic(prefix + TOPICS.execReports)) {
+      const d = decode(new Uint8Array(value));
       if ('ok' in d && d.ok === true) execs.add(`${(d.body as ExecReportT).orderId}/${(d.body as ExecReportT).execSeq}`);
     }
     expect([...refExecs].filter((e) => !execs.has(e))).toEqual([]);
     expect(execs.size).toBe(refExecs.size);
     // Nothing counted twice: the last position of every account and symbol equals the reference's.
     const last = new Map<string, string>();
-    for (const v of await readAll(prefix + TOPICS.positions)) {
-      const d = decode(new Uint8Array(v));
+    for (const { value } of await readTopic(prefix + TOPICS.positions)) {
+      const d = decode(new Uint8Array(value));
       if ('ok' in d && d.ok === true) last.set(key(d.body as PositionT), JSON.stringify(d.body, (_k, x) => (typeof x === 'bigint' ? `${x}` : x)));
     }
     expect(Object.fromEntries(last)).toEqual(Object.fromEntries(reference));

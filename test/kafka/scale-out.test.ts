@@ -1,7 +1,6 @@
 // Two tickwave processes in one consumer group share a topic's partitions, one joining mid-stream
 // (the first drains and commits what it gives up; the second rebuilds those partitions' state by
 // replay): their combined alerts equal a single process's on the same market data.
-import { spawn, type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,11 +8,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { KafkaSink } from '../../src/kafka/kafka-sink.js';
 import { ensureTopics } from '../../src/kafka/admin.js';
 import { allTopics, TOPICS } from '../../src/kafka/topics.js';
-import { rdkafka } from '../../src/kafka/rdkafka.js';
 import { MarketSimulator } from '../../src/sim/market-simulator.js';
+import { BROKERS, readTopic, startBroker, startTickwave, type TickwaveProcess, until } from '../fixtures/kafka.js';
 
-const BROKERS = `127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`;
-const root = join(import.meta.dirname, '../..');
 const run = `${process.pid}${Date.now() % 1_000_000}`;
 // The imbalance job's windows close on a watermark shared by a worker's symbols: which symbols share
 // a worker differs between one process and two, so it is left out here (its tests are elsewhere).
@@ -32,71 +29,18 @@ function marketData(events: number): { frames: Uint8Array[]; types: number[] } {
   return { frames, types };
 }
 
-interface Proc {
-  child: ChildProcess;
-  /** Consumed live (not replayed), assigned partitions, and all it printed. */
-  live: () => number;
-  partitions: () => number;
-  output: () => string;
-}
-
-function startProcess(prefix: string, group: string, configFile: string): Proc {
-  const child = spawn(process.execPath, [join(root, 'bin/tickwave.js'), 'run', '--kafka', BROKERS, '--group', group, '--prefix', prefix, '--workers', '1', '--partitions', '4',
-    '--config', configFile, '--interval', '100'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  let live = 0;
-  let partitions = 0;
-  const take = (chunk: Buffer) => {
-    text += chunk.toString();
-    for (const m of text.slice(-4_000).matchAll(/consumed ([0-9,]+)(?: \(([0-9,]+) replayed\))?, [0-9,]+ commits, ([0-9]+) partitions/g)) {
-      live = Number(m[1]!.replaceAll(',', '')) - Number((m[2] ?? '0').replaceAll(',', ''));
-      partitions = Number(m[3]);
-    }
-  };
-  child.stdout!.on('data', take);
-  child.stderr!.on('data', take);
-  return { child, live: () => live, partitions: () => partitions, output: () => text };
-}
-
-async function until(check: () => boolean, timeoutMs: number, what: string, procs: Proc[]): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; printed:\n${procs.map((p) => p.output().slice(-1_500)).join('\n---\n')}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-async function stop(p: Proc): Promise<void> {
-  p.child.kill('SIGINT');
-  const timer = setTimeout(() => p.child.kill('SIGKILL'), 30_000);
-  const code = await new Promise((r) => p.child.once('exit', (c, signal) => r(c ?? signal)));
-  clearTimeout(timer);
-  expect(code, `a clean stop on SIGINT; it printed:\n${p.output().slice(-2_000)}`).toBe(0);
-}
-
 async function alerts(prefix: string): Promise<string[]> {
   const out: string[] = [];
-  for (const topic of ALERT_TOPICS) {
-    const consumer = new rdkafka.KafkaConsumer({ 'metadata.broker.list': BROKERS, 'group.id': `reader-${run}-${prefix}${topic}`, 'enable.auto.commit': false } as never, {
-      'auto.offset.reset': 'earliest',
-    });
-    await new Promise<void>((resolve, reject) => consumer.connect({}, (err) => (err ? reject(err) : resolve())));
-    consumer.setDefaultConsumeTimeout(200);
-    consumer.subscribe([prefix + topic]);
-    let quiet = 0;
-    while (quiet < 5) {
-      const batch = await new Promise<{ value: Buffer }[]>((resolve, reject) => consumer.consume(5_000, (err, m) => (err ? reject(err) : resolve(m as never))));
-      quiet = batch.length === 0 ? quiet + 1 : 0;
-      for (const m of batch) out.push(`${topic} ${m.value.toString('hex')}`);
-    }
-    await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
-  }
+  for (const topic of ALERT_TOPICS) for (const m of await readTopic(prefix + topic)) out.push(`${topic} ${m.value.toString('hex')}`);
   return out.sort();
 }
 
-beforeAll(() => {
-  execFileSync('bash', [join(root, 'scripts/kafka.sh'), 'start'], { stdio: 'inherit', timeout: 300_000 });
-}, 310_000);
+const tickwave = (prefix: string, group: string, configFile: string) =>
+  startTickwave(['--group', group, '--prefix', prefix, '--workers', '1', '--partitions', '4', '--config', configFile]);
+const live = (p: TickwaveProcess) => p.consumed() - p.replayed();
+const printed = (...ps: TickwaveProcess[]) => () => ps.map((p) => p.output().slice(-1_500)).join('\n---\n');
+
+beforeAll(startBroker, 310_000);
 
 describe('two processes in one consumer group', () => {
   it('share the partitions, and together give the alerts one process gives', async () => {
@@ -112,24 +56,24 @@ describe('two processes in one consumer group', () => {
     await producer.disconnect();
 
     // One process, the whole stream.
-    const single = startProcess(one, `g1-${run}`, configFile);
-    await until(() => single.live() >= frames.length, 120_000, 'the single process to consume everything', [single]);
-    await stop(single);
+    const single = tickwave(one, `g1-${run}`, configFile);
+    await until(() => live(single) >= frames.length, 120_000, 'the single process to consume everything', printed(single));
+    expect(await single.stop(), single.output().slice(-2_000)).toBe(0);
 
     // Two processes: the second joins after the first has taken the first half.
     const second = await KafkaSink.connect({ brokers: BROKERS, prefix: two });
     for (let i = 0; i < half; i++) second.produce(types[i]!, frames[i]!);
     await second.flush();
-    const a = startProcess(two, `g2-${run}`, configFile);
-    await until(() => a.live() >= half, 120_000, 'the first process to consume the first half', [a]);
-    const b = startProcess(two, `g2-${run}`, configFile);
-    await until(() => b.partitions() > 0 && a.partitions() > 0 && a.partitions() + b.partitions() === 12, 60_000, 'the group to share the partitions', [a, b]);
+    const a = tickwave(two, `g2-${run}`, configFile);
+    await until(() => live(a) >= half, 120_000, 'the first process to consume the first half', printed(a));
+    const b = tickwave(two, `g2-${run}`, configFile);
+    await until(() => b.partitions() > 0 && a.partitions() > 0 && a.partitions() + b.partitions() === 12, 60_000, 'the group to share the partitions', printed(a, b));
     for (let i = half; i < frames.length; i++) second.produce(types[i]!, frames[i]!);
     await second.disconnect();
-    await until(() => a.live() + b.live() >= frames.length, 120_000, 'the two processes to consume everything', [a, b]);
-    await Promise.all([stop(a), stop(b)]);
-    expect(a.live() + b.live()).toBe(frames.length);
-    expect(b.live()).toBeGreaterThan(0);
+    await until(() => live(a) + live(b) >= frames.length, 120_000, 'the two processes to consume everything', printed(a, b));
+    expect(await Promise.all([a.stop(), b.stop()]), printed(a, b)()).toEqual([0, 0]);
+    expect(live(a) + live(b)).toBe(frames.length);
+    expect(live(b)).toBeGreaterThan(0);
 
     const expected = await alerts(one);
     expect(expected.length).toBeGreaterThan(10);
