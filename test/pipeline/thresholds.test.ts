@@ -190,3 +190,32 @@ describe('pipeline configuration', () => {
     expect(resolvePipelineConfig({ riskMonitor: { positionLimit: 2_500.5 } }).riskMonitor.positionLimit).toBe(2_500_500_000n);
   });
 });
+
+describe('an idle worker does not hold its windows open', () => {
+  it('closes the last minute on the clock once no print came for idleMs', async () => {
+    const idle = await startPipeline(1, { riskMonitor: { markIntervalMs: 0 }, orderImbalance: { minVolume: 100, delayMs: 0, latenessMs: 0, idleMs: 300 } });
+    try {
+      // Event time here is the wall clock (as the simulator's is at its default pace): prints of this
+      // minute, then silence. The window ends within the minute; the watermark gets there on the clock.
+      const now = BigInt(Date.now()) * 1_000_000n;
+      const minute = 60_000_000_000n;
+      const start = now - (now % minute);
+      const p = (side: Side, qty: number): [Body, TradeT] => [
+        Body.Trade,
+        Object.assign(new TradeT(), { symbol: 'IDLE', exchange: Exchange.NYSE, price: P(10), quantity: BigInt(qty), aggressor: side, tsNs: now }),
+      ];
+      const out = await idle.step([p(Side.BUY, 900), p(Side.SELL, 100)]);
+      expect(out.filter((o) => o.type === 'OrderImbalanceAlert')).toEqual([]);
+      // No more prints: the alert arrives when the clock passes the window's end (at most a minute).
+      const deadline = Date.now() + 70_000;
+      let alerts: Output[] = [];
+      while (alerts.length === 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        alerts = (await idle.step([])).filter((o) => o.type === 'OrderImbalanceAlert');
+      }
+      expect(alerts.map((a) => [a.symbol, a.buyVolume, a.sellVolume, a.windowStartNs])).toEqual([['IDLE', '900n', '100n', `${start}n`]]);
+    } finally {
+      await idle.stop();
+    }
+  }, 90_000);
+});
