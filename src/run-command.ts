@@ -3,6 +3,7 @@
 // status: rates, alerts by kind, the risk check's latency percentiles and each worker's load.
 // Ctrl-C stops it cleanly (every frame sent is processed) and prints a summary.
 import { readFileSync } from 'node:fs';
+import { CommandOptions, OptionError as RunOptionError } from './command-options.js';
 import { tradingJobs } from './jobs/index.js';
 import { resolvePipelineConfig } from './jobs/config.js';
 import { startRuntime, type Runtime, type RuntimeStats } from './runtime/runtime.js';
@@ -14,7 +15,6 @@ import { ensureTopics } from './kafka/admin.js';
 import { allTopics } from './kafka/topics.js';
 import { SCENARIO_NAMES } from './sim/scenarios.js';
 
-export class RunOptionError extends Error {}
 
 export interface RunOptions {
   rate: number;
@@ -42,26 +42,11 @@ const OPTIONS = ['--rate', '--seed', '--traders', '--workers', '--partitions', '
 
 /** Parses `run`'s options; a bad one is refused with a message naming it. */
 export function parseRunOptions(args: string[], env: NodeJS.ProcessEnv = process.env): RunOptions {
-  const given = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const eq = a.indexOf('=');
-    const name = eq > 0 ? a.slice(0, eq) : a;
-    if (!OPTIONS.includes(name)) throw new RunOptionError(`unknown option "${name}" for run (allowed: ${OPTIONS.join(', ')})`);
-    const value = eq > 0 ? a.slice(eq + 1) : args[++i];
-    if (value === undefined || value === '') throw new RunOptionError(`${name} needs a value`);
-    given.set(name, value);
-  }
-  const num = (name: string, fallback: number, check: (v: number) => boolean, what: string): number => {
-    const raw = given.get(name);
-    if (raw === undefined) return fallback;
-    const v = Number(raw);
-    if (!Number.isFinite(v) || !check(v)) throw new RunOptionError(`${name} must be ${what}, got "${raw}"`);
-    return v;
-  };
+  const given = new CommandOptions(args, OPTIONS, 'run');
+  const num = given.number.bind(given);
   const int = (v: number) => Number.isInteger(v);
   let scenario: RunOptions['scenario'] = null;
-  const sc = given.get('--scenario');
+  const sc = given.string('--scenario');
   if (sc !== undefined) {
     const [name, after] = sc.split('@');
     if (!(SCENARIO_NAMES as readonly string[]).includes(name!)) throw new RunOptionError(`--scenario must be one of ${SCENARIO_NAMES.join(', ')} (optionally name@seconds), got "${sc}"`);
@@ -70,7 +55,7 @@ export function parseRunOptions(args: string[], env: NodeJS.ProcessEnv = process
     scenario = { name: name!, afterS };
   }
   let config: unknown = {};
-  const file = given.get('--config');
+  const file = given.string('--config');
   if (file !== undefined) {
     let text: string;
     try {
@@ -101,9 +86,9 @@ export function parseRunOptions(args: string[], env: NodeJS.ProcessEnv = process
     scenario,
     config,
     intervalMs: num('--interval', 1_000, (v) => int(v) && v >= 100, 'milliseconds, an integer of at least 100'),
-    kafka: given.get('--kafka') ?? env.KAFKA_BROKERS ?? null,
-    group: given.get('--group') ?? 'tickwave',
-    prefix: given.get('--prefix') ?? '',
+    kafka: given.string('--kafka') ?? env.KAFKA_BROKERS ?? null,
+    group: given.string('--group') ?? 'tickwave',
+    prefix: given.string('--prefix') ?? '',
     topicPartitions: num('--topic-partitions', 4, (v) => int(v) && v >= 1 && v <= 10_000, 'an integer from 1 to 10000'),
   };
 }

@@ -73,6 +73,13 @@ export function murmur2(u8: Uint8Array, start: number, len: number): number {
 export const kafkaPartition = (u8: Uint8Array, start: number, len: number, partitions: number): number =>
   (murmur2(u8, start, len) & 0x7fffffff) % partitions;
 
+/** The message type (Body tag) of the verified frame at u8[at..]. */
+export function bodyTypeOf(view: DataView, u8: Uint8Array, at: number): number {
+  const root = at + view.getUint32(at, true);
+  const vt = root - view.getInt32(root, true);
+  return u8[root + view.getUint16(vt + ENVELOPE_BODY_TYPE, true)]!;
+}
+
 /**
  * Where the key of the verified frame at u8[at..] lies: its start in u8 (or -1 for a type without a
  * key), with its length in `out[0]`.
@@ -80,7 +87,7 @@ export const kafkaPartition = (u8: Uint8Array, start: number, len: number, parti
 export function keyAt(view: DataView, u8: Uint8Array, at: number, out: Int32Array): number {
   const root = at + view.getUint32(at, true);
   const vt = root - view.getInt32(root, true);
-  const type = u8[root + view.getUint16(vt + ENVELOPE_BODY_TYPE, true)]!;
+  const type = bodyTypeOf(view, u8, at);
   const keyVoffset = KEY_VOFFSET[type]!;
   if (keyVoffset === 0) return -1;
   const bodyAt = root + view.getUint16(vt + ENVELOPE_BODY, true);
