@@ -5,12 +5,18 @@ export class OptionError extends Error {}
 export class CommandOptions {
   private readonly given = new Map<string, string>();
 
-  constructor(args: string[], allowed: readonly string[], command: string) {
+  /** `flags` are the allowed options that take no value (`--ws-auth`). */
+  constructor(args: string[], allowed: readonly string[], command: string, flags: readonly string[] = []) {
     for (let i = 0; i < args.length; i++) {
       const a = args[i]!;
       const eq = a.indexOf('=');
       const name = eq > 0 ? a.slice(0, eq) : a;
-      if (!allowed.includes(name)) throw new OptionError(`unknown option "${name}" for ${command} (allowed: ${allowed.join(', ')})`);
+      if (flags.includes(name)) {
+        if (eq > 0) throw new OptionError(`${name} takes no value`);
+        this.given.set(name, 'true');
+        continue;
+      }
+      if (!allowed.includes(name)) throw new OptionError(`unknown option "${name}" for ${command} (allowed: ${[...allowed, ...flags].join(', ')})`);
       const value = eq > 0 ? a.slice(eq + 1) : args[++i];
       if (value === undefined || value === '') throw new OptionError(`${name} needs a value`);
       this.given.set(name, value);

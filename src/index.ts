@@ -2,7 +2,7 @@
 // runtime (workers, partitions, rings, price board, clock, sources, typed outputs), the trading jobs
 // and the market simulator.
 export * from './wire/index.js';
-export { startRuntime, Runtime, Ingest, type RuntimeOptions, type RuntimeStats, type IngestResult, type WorkerCrash, type DeadLetterRecord, type OutputHandler, type BackPressurePolicy } from './runtime/runtime.js';
+export { startRuntime, Runtime, Ingest, type RuntimeOptions, type RuntimeStats, type IngestResult, type WorkerCrash, type DeadLetterRecord, type OutputHandler, type InputHandler, type BackPressurePolicy } from './runtime/runtime.js';
 export type { Job, JobContext, JobFactory, JobSpec, FrameInfo } from './runtime/job.js';
 export type { Source, SourceSink } from './runtime/source.js';
 export type { RuntimeEvents, RuntimeEventName, Alert, AlertKind, OutputStage } from './runtime/output-events.js';

@@ -14,6 +14,7 @@ import { KafkaSink } from './kafka/kafka-sink.js';
 import { ensureTopics } from './kafka/admin.js';
 import { allTopics } from './kafka/topics.js';
 import { SCENARIO_NAMES } from './sim/scenarios.js';
+import { startServer, type TickwaveServer } from './server/server.js';
 
 
 export interface RunOptions {
@@ -31,6 +32,11 @@ export interface RunOptions {
   group: string;
   prefix: string;
   topicPartitions: number;
+  /** The HTTP/WebSocket server and dashboard: its port (0: any free one), or null for none. */
+  port: number | null;
+  host: string;
+  token: string | null;
+  wsAuth: boolean;
 }
 
 interface Io {
@@ -38,11 +44,12 @@ interface Io {
   err: (line: string) => void;
 }
 
-const OPTIONS = ['--rate', '--seed', '--traders', '--workers', '--partitions', '--duration', '--scenario', '--config', '--interval', '--kafka', '--group', '--prefix', '--topic-partitions'];
+const OPTIONS = ['--rate', '--seed', '--traders', '--workers', '--partitions', '--duration', '--scenario', '--config', '--interval', '--kafka', '--group', '--prefix', '--topic-partitions', '--port', '--host', '--token'];
+const FLAGS = ['--no-server', '--ws-auth'];
 
 /** Parses `run`'s options; a bad one is refused with a message naming it. */
 export function parseRunOptions(args: string[], env: NodeJS.ProcessEnv = process.env): RunOptions {
-  const given = new CommandOptions(args, OPTIONS, 'run');
+  const given = new CommandOptions(args, OPTIONS, 'run', FLAGS);
   const num = given.number.bind(given);
   const int = (v: number) => Number.isInteger(v);
   let scenario: RunOptions['scenario'] = null;
@@ -90,7 +97,16 @@ export function parseRunOptions(args: string[], env: NodeJS.ProcessEnv = process
     group: given.string('--group') ?? 'tickwave',
     prefix: given.string('--prefix') ?? '',
     topicPartitions: num('--topic-partitions', 4, (v) => int(v) && v >= 1 && v <= 10_000, 'an integer from 1 to 10000'),
+    port: given.has('--no-server') ? null : num('--port', 8080, (v) => int(v) && v >= 0 && v <= 65_535, 'a port number from 0 to 65535 (0: any free port)'),
+    host: given.string('--host') ?? '127.0.0.1',
+    token: tokenOption(given.string('--token') ?? env.TICKWAVE_TOKEN ?? null),
+    wsAuth: given.has('--ws-auth'),
   };
+}
+
+function tokenOption(token: string | null): string | null {
+  if (token !== null && !/^[\x21-\x7e]{8,256}$/.test(token)) throw new RunOptionError('--token (or TICKWAVE_TOKEN) must be 8 to 256 printable characters without spaces');
+  return token;
 }
 
 const fmt = (v: number): string => Math.round(v).toLocaleString('en-US');
@@ -170,8 +186,26 @@ export async function runCommand(args: string[], io: Io, control: { tty?: boolea
     io.err(`tickwave run: ${(e as Error).message}`);
     return 2;
   }
-  const rt = await startRuntime({ jobs: tradingJobs(opts.config), workers: opts.workers, partitions: opts.partitions, sources: [source] });
+  const jobs = tradingJobs(opts.config);
+  const rt = await startRuntime({ jobs, workers: opts.workers, partitions: opts.partitions, sources: [source] });
   kafkaSink?.attach(rt);
+  let server: TickwaveServer | null = null;
+  if (opts.port !== null) {
+    try {
+      server = await startServer({
+        runtime: rt, host: opts.host, port: opts.port, token: opts.token, wsAuth: opts.wsAuth, jobs,
+        simulator: source instanceof SimulatorSource ? source : null,
+        kafka: source instanceof KafkaSource && kafkaSink ? { brokers: opts.kafka!, source, sink: kafkaSink } : null,
+      });
+    } catch (e) {
+      io.err(`tickwave run: ${(e as Error).message}; choose another with --port, or run without the server with --no-server`);
+      await rt.stop();
+      await kafkaSink?.disconnect();
+      return 2;
+    }
+    io.out(`dashboard: ${server.dashboardUrl}`);
+    io.out(`api: ${server.url} (GET /health /stats /jobs /metrics; writes need Authorization: Bearer ${opts.token ? '<your token>' : server.token})`);
+  }
   const started = Date.now();
   const tty = control.tty === true;
   let shown = 0;
@@ -217,6 +251,7 @@ export async function runCommand(args: string[], io: Io, control: { tty?: boolea
   clearInterval(timer);
   clearTimeout(scenarioTimer);
   io.out('stopping: draining the rings ...');
+  await server?.close();
   const final = await rt.stop();
   await kafkaSink?.disconnect();
   process.off('SIGINT', hardStop);

@@ -84,6 +84,9 @@ export interface DeadLetterRecord {
 /** One output frame: its Envelope bytes are view[at, at + length); originNs is when its cause entered. */
 export type OutputHandler = (view: DataView, at: number, length: number, msgType: number, partition: number, originNs: number) => void;
 
+/** One accepted input frame (its Envelope bytes, valid during the call), its message type and source. */
+export type InputHandler = (frame: Uint8Array, msgType: number, source: string) => void;
+
 export interface RuntimeStats {
   workers: number;
   partitions: number;
@@ -97,7 +100,7 @@ export interface RuntimeStats {
   droppedByPartition: number[];
   output: number;
   routedViaMain: number;
-  /** Exceptions thrown by output handlers (each was caught; the first is logged). */
+  /** Exceptions thrown by input and output handlers (each was caught; the first is logged). */
   handlerErrors: number;
   perWorker: {
     workerId: number;
@@ -146,6 +149,7 @@ export class Runtime {
   readonly prices: PriceBoard;
   private readonly verifier: Verifier;
   private readonly outputs: OutputHandler[] = [];
+  private readonly inputs: InputHandler[] = [];
   private readonly deadLetterHandlers: ((d: DeadLetterRecord) => void)[] = [];
   private readonly crashHandlers: ((c: WorkerCrash) => void)[] = [];
   private readonly crashes: WorkerCrash[] = [];
@@ -287,7 +291,17 @@ export class Runtime {
       return Ingest.REJECTED;
     }
     const partition = partitionOf(new DataView(frame.buffer, frame.byteOffset, frame.byteLength), frame, 0, this.partitions);
-    return this.enqueue(frame, type, partition, originNs ?? monotonicNs());
+    const result = this.enqueue(frame, type, partition, originNs ?? monotonicNs());
+    if (result === Ingest.OK && this.inputs.length) {
+      for (const h of this.inputs) {
+        try {
+          h(frame, type, source);
+        } catch (e) {
+          this.handlerError(e);
+        }
+      }
+    }
+    return result;
   }
 
   private enqueue(frame: Uint8Array, type: number, partition: number, originNs: number): IngestResult {
@@ -331,6 +345,10 @@ export class Runtime {
     return this.lastRejected;
   }
 
+  /** Every frame ingest() accepted, after it entered its worker's ring (a feed of the inputs, e.g. market data to WebSocket clients). */
+  onInput(handler: InputHandler): void {
+    this.inputs.push(handler);
+  }
   onOutput(handler: OutputHandler): void {
     this.outputs.push(handler);
   }
@@ -391,7 +409,7 @@ export class Runtime {
 
   private handlerError(e: unknown): void {
     this.counters.handlerErrors++;
-    if (this.counters.handlerErrors === 1) console.error(`tickwave: an output handler threw (counted in stats().handlerErrors): ${e instanceof Error ? e.stack : String(e)}`);
+    if (this.counters.handlerErrors === 1) console.error(`tickwave: an input or output handler threw (counted in stats().handlerErrors): ${e instanceof Error ? e.stack : String(e)}`);
   }
 
   private enqueueRouted(frame: Uint8Array, type: number, partition: number, originNs: number): IngestResult {
