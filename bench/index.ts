@@ -31,4 +31,8 @@ export const BENCHMARKS: Record<string, { about: string; run: (opts: BenchRunOpt
     about: 'market-data ticks through a real broker: tickwave vs a JSON-decoding node-rdkafka consumer, and broker -> alert latency',
     run: async (opts) => (await import('./kafka.bench.js')).runKafkaBench(opts),
   },
+  ws: {
+    about: 'market data to 1,000 WebSocket clients on loopback: tickwave\'s uWebSockets.js pub/sub vs a server on the ws package, delivered msgs/s and delivery latency',
+    run: async (opts) => (await import('./ws.bench.js')).runWsBench(opts),
+  },
 };

@@ -1,0 +1,112 @@
+// The load of `tickwave bench ws`: N WebSocket clients in one process of their own (so they do not
+// share the server's event loop), on plain TCP sockets with the least parsing a client can do —
+// frame headers, a count, and each message's planned send time read from its payload, for the
+// delivery latency. The parent drives it over IPC: connect, reset, report, close.
+import { connect, type Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { monotonicNs } from '../src/runtime/clock.js';
+import { latencyHistogram, percentiles } from '../src/metrics/histogram.js';
+
+interface Conn {
+  socket: Socket;
+  rest: Buffer | null;
+  open: boolean;
+}
+
+let conns: Conn[] = [];
+let received = 0;
+let tsOffset = 0;
+let histogram = latencyHistogram();
+
+function parse(c: Conn, chunk: Buffer, now: number): void {
+  let buf = c.rest ? Buffer.concat([c.rest, chunk]) : chunk;
+  c.rest = null;
+  let p = 0;
+  const end = buf.length;
+  while (end - p >= 2) {
+    const opcode = buf[p]! & 0x0f;
+    let len = buf[p + 1]! & 0x7f;
+    let h = 2;
+    if (len === 126) {
+      if (end - p < 4) break;
+      len = buf.readUInt16BE(p + 2);
+      h = 4;
+    } else if (len === 127) {
+      if (end - p < 10) break;
+      len = Number(buf.readBigUInt64BE(p + 2));
+      h = 10;
+    }
+    if (end - p < h + len) break;
+    if (opcode === 2) {
+      received++;
+      const at = p + h + tsOffset;
+      const planned = buf.readUInt32LE(at) + buf.readUInt32LE(at + 4) * 4_294_967_296;
+      const lat = now - planned;
+      histogram.recordValue(lat > 1 ? Math.round(lat) : 1);
+    }
+    p += h + len;
+  }
+  if (p < end) c.rest = buf.subarray(p);
+  buf = chunk; // let the concatenation go
+}
+
+function open(port: number, path: string): Promise<Conn> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const c: Conn = { socket, rest: null, open: false };
+    socket.setNoDelay(true);
+    socket.once('connect', () => {
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    });
+    let head = Buffer.alloc(0);
+    const onHead = (d: Buffer) => {
+      head = Buffer.concat([head, d]);
+      const endOfHead = head.indexOf('\r\n\r\n');
+      if (endOfHead < 0) return;
+      socket.off('data', onHead);
+      if (!head.subarray(0, 12).toString().startsWith('HTTP/1.1 101')) {
+        reject(new Error(`upgrade refused: ${head.toString().split('\r\n')[0]}`));
+        return;
+      }
+      c.open = true;
+      socket.on('data', (chunk: Buffer) => parse(c, chunk, monotonicNs()));
+      const after = head.subarray(endOfHead + 4);
+      if (after.length) parse(c, after, monotonicNs());
+      resolve(c);
+    };
+    socket.on('data', onHead);
+    socket.once('error', reject);
+    socket.on('close', () => (c.open = false));
+  });
+}
+
+process.on('message', async (m: { cmd: string; port?: number; path?: string; n?: number; tsOffset?: number }) => {
+  switch (m.cmd) {
+    case 'connect': {
+      tsOffset = m.tsOffset!;
+      const batch = 100;
+      for (let i = 0; i < m.n!; i += batch) {
+        const made = await Promise.all(Array.from({ length: Math.min(batch, m.n! - i) }, () => open(m.port!, m.path!)));
+        conns.push(...made);
+      }
+      process.send!({ ev: 'connected', n: conns.length });
+      break;
+    }
+    case 'reset':
+      received = 0;
+      histogram = latencyHistogram();
+      process.send!({ ev: 'reset' });
+      break;
+    case 'report':
+      process.send!({ ev: 'report', received, open: conns.filter((c) => c.open).length, latency: percentiles(histogram) });
+      break;
+    case 'close':
+      for (const c of conns) c.socket.destroy();
+      conns = [];
+      process.send!({ ev: 'closed' });
+      break;
+    case 'exit':
+      process.exit(0);
+  }
+});
+process.send!({ ev: 'ready' });
