@@ -126,7 +126,7 @@ export async function slaCommand(args: string[], io: Io): Promise<number> {
     const run = await runSla(cfg, (p) =>
       io.out(`  ${p.elapsedS.toFixed(0)} s: phase ${p.phase}/${p.phases} at ${p.rate.toLocaleString('en-US')}/s, ${p.sent.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')} orders sent, end-to-end p99 so far ${p.p99Us.toFixed(1)} µs`));
     const report = buildReport({
-      config: cfg, stages: run.stages, phases: run.phases, source: `tickwave sla --config ${file}`, date: new Date(run.startMs).toISOString(), ...(await machineAndRevision()), baseline,
+      config: cfg, stages: run.stages, phases: run.phases, outputs: run.outputs, source: `tickwave sla --config ${file}`, date: new Date(run.startMs).toISOString(), ...(await machineAndRevision()), baseline,
     });
     return summary(io, report, writeReport(out, report, run));
   } catch (e) {
@@ -145,6 +145,7 @@ async function merge(files: string[], given: CommandOptions, tolerance: number |
   const add = (s: Stage, h: LatencyHistogram) => parts.set(s, [...(parts.get(s) ?? []), h]);
   let cfg: SlaConfig | null = null;
   const phases: PhaseResult[] = [];
+  const outputs: Record<string, number> = {};
   for (const file of files) {
     const text = readText(file, 'merge');
     if (file.endsWith('.json')) {
@@ -156,6 +157,7 @@ async function merge(files: string[], given: CommandOptions, tolerance: number |
       }
       cfg ??= r.config;
       phases.push(...r.phases);
+      for (const [k, n] of Object.entries(r.outputs ?? {})) outputs[k] = (outputs[k] ?? 0) + n;
       for (const [s, h] of Object.entries(reportHistograms(r))) add(s as Stage, h);
     } else {
       for (const [tag, h] of readHistogramLog(text)) {
@@ -171,7 +173,7 @@ async function merge(files: string[], given: CommandOptions, tolerance: number |
   for (const [s, hs] of parts) stages[s] = mergeHistograms(hs);
   const now = Date.now();
   const report = buildReport({
-    config: cfg, stages, phases, source: `tickwave sla merge ${files.join(' ')}`, date: new Date(now).toISOString(), ...(await machineAndRevision()), baseline,
+    config: cfg, stages, phases, outputs, source: `tickwave sla merge ${files.join(' ')}`, date: new Date(now).toISOString(), ...(await machineAndRevision()), baseline,
   });
   io.out(`tickwave sla merge: ${files.length} file(s)`);
   return summary(io, report, writeReport(out, report, { startMs: now, endMs: now }));

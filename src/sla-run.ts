@@ -21,6 +21,8 @@ export interface SlaRun {
   startMs: number;
   endMs: number;
   stats: RuntimeStats;
+  /** Outputs of the recorded phases, by message type. */
+  outputs: Record<string, number>;
 }
 
 export interface SlaProgress {
@@ -51,6 +53,7 @@ export async function runSla(cfg: SlaConfig, onProgress: (p: SlaProgress) => voi
       if (isOrder[i]) warm++;
     }
     await rt.whenIdle();
+    const warmOutputs = rt.outputCounts();
 
     const phases: PhaseResult[] = [];
     const startMs = Date.now();
@@ -105,8 +108,9 @@ export async function runSla(cfg: SlaConfig, onProgress: (p: SlaProgress) => voi
     }
     await rt.whenIdle();
     const endMs = Date.now();
+    const outputs = Object.fromEntries(Object.entries(rt.outputCounts()).map(([k, n]) => [k, n - (warmOutputs[k] ?? 0)]).filter(([, n]) => n !== 0));
     const stats = await rt.stop();
-    return { stages: rt.stageHistograms()!, phases, startMs, endMs, stats };
+    return { stages: rt.stageHistograms()!, phases, startMs, endMs, stats, outputs };
   } catch (e) {
     await rt.stop(5_000).catch(() => undefined);
     throw e;

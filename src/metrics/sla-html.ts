@@ -81,9 +81,11 @@ function plot(r: SlaReport, curves: [Stage, CurvePoint[]][]): string {
     out.push(`<g class="target ${t.pass ? 'pass' : 'fail'}" data-stage="${t.stage}"><path d="M${x - 7} ${y}h14M${x} ${y - 7}v14" stroke="${color}" stroke-width="3"/>` +
       `<text x="${x + 9}" y="${y - 6 + k * 14}" fill="${color}">${t.stage} p${t.percentile} ≤ ${t.maxUs} µs: ${t.pass ? 'pass' : 'FAIL'}</text></g>`);
   }
+  // The legend goes bottom right: the curves rise to the right, so that corner is the emptiest.
+  const lx = W - M.right - 130;
   curves.forEach(([stage], i) => {
-    const y = M.top + 16 + i * 16;
-    out.push(`<line x1="${M.left + 12}" y1="${y - 4}" x2="${M.left + 36}" y2="${y - 4}" stroke="${COLORS[stage]}" stroke-width="3"/><text x="${M.left + 42}" y="${y}">${stage}</text>`);
+    const y = H - M.bottom - 12 - (curves.length - 1 - i) * 16;
+    out.push(`<line x1="${lx}" y1="${y - 4}" x2="${lx + 24}" y2="${y - 4}" stroke="${COLORS[stage]}" stroke-width="3"/><text x="${lx + 30}" y="${y}">${stage}</text>`);
   });
   out.push('</svg>');
   return out.join('\n');

@@ -49,6 +49,8 @@ export interface SlaReport {
   config: SlaConfig;
   /** The load that was run (absent for a merge of reports). */
   phases: PhaseResult[];
+  /** Outputs of the recorded load, by message type. */
+  outputs: Record<string, number>;
   stages: Partial<Record<Stage, StageReport>>;
   targets: TargetResult[];
   baseline: { source: string; date: string; revision: string } | null;
@@ -97,6 +99,7 @@ export interface ReportInput {
   config: SlaConfig;
   stages: Partial<Record<Stage, LatencyHistogram>>;
   phases: PhaseResult[];
+  outputs: Record<string, number>;
   source: string;
   date: string;
   revision: string;
@@ -122,6 +125,7 @@ export function buildReport(r: ReportInput): SlaReport {
     source: r.source,
     config: r.config,
     phases: r.phases,
+    outputs: r.outputs,
     stages,
     targets,
     baseline: base && { source: base.source, date: base.date, revision: base.revision },
@@ -183,6 +187,7 @@ export function reportMarkdown(r: SlaReport): string {
     out.push('| phase | orders/s | seconds | orders | sender behind ms |', '|---:|---:|---:|---:|---:|');
     r.phases.forEach((p, i) => out.push(`| ${i + 1} | ${p.rate.toLocaleString('en-US')} | ${p.seconds} | ${p.orders.toLocaleString('en-US')} | ${p.maxBehindMs.toFixed(1)} |`));
     out.push('');
+    out.push(`Outputs: ${Object.entries(r.outputs).map(([k, n]) => `${n.toLocaleString('en-US')} ${k}`).join(', ') || 'none'}.`, '');
   }
   out.push('| stage | count | p50 µs | p90 µs | p99 µs | p99.9 µs | p99.99 µs | max µs | measures |', '|---|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const s of STAGES) {

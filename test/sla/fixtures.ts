@@ -45,7 +45,7 @@ export function config(over: Record<string, unknown> = {}): SlaConfig {
 
 export function reportOf(stages: Partial<Record<Stage, LatencyHistogram>>, cfg: SlaConfig, baseline: SlaReport | null = null): SlaReport {
   return buildReport({
-    config: cfg, stages, phases: [], source: 'test', date: '2026-01-01T00:00:00.000Z', revision: 'test', baseline,
+    config: cfg, stages, phases: [], outputs: {}, source: 'test', date: '2026-01-01T00:00:00.000Z', revision: 'test', baseline,
     machine: { cores: 2, cpu: 'test cpu', node: 'v20', platform: 'linux-x64' },
   });
 }
