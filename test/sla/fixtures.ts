@@ -1,6 +1,7 @@
 // Helpers of the SLA report tests: histograms of known values, HDR's 3-significant-digit bucketing
 // worked out by hand (independently of hdr-histogram-js), percentiles by sorting, and a report built
 // from given histograms.
+import { main } from '../../src/cli.js';
 import { latencyHistogram, type LatencyHistogram } from '../../src/metrics/histogram.js';
 import { resolveSlaConfig, type SlaConfig } from '../../src/metrics/sla-config.js';
 import { buildReport, type SlaReport } from '../../src/metrics/sla-report.js';
@@ -48,4 +49,12 @@ export function reportOf(stages: Partial<Record<Stage, LatencyHistogram>>, cfg: 
     config: cfg, stages, phases: [], outputs: {}, source: 'test', date: '2026-01-01T00:00:00.000Z', revision: 'test', baseline,
     machine: { cores: 2, cpu: 'test cpu', node: 'v20', platform: 'linux-x64' },
   });
+}
+
+/** The tickwave command in this process: exit code and what it printed. */
+export async function tickwave(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
 }

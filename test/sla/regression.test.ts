@@ -4,19 +4,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { main } from '../../src/cli.js';
 import { writeHistogramLog } from '../../src/metrics/hdr-log.js';
 import { exitCode, findRegressions, parseReport, reportHistograms } from '../../src/metrics/sla-report.js';
-import { config, highestEquivalent, histogramOf, latencies, reportOf, sortedPercentile } from './fixtures.js';
+import { config, highestEquivalent, histogramOf, latencies, reportOf, sortedPercentile, tickwave } from './fixtures.js';
 
 const us = (sorted: number[], num: number, den: number) => highestEquivalent(sortedPercentile(sorted, num, den)) / 1000;
-
-async function tickwave(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 describe('regressions against a baseline', () => {
   const base = latencies(10_000, 21);

@@ -6,15 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { streamFrames } from '../../bench/pipeline.bench.js';
-import { main } from '../../src/cli.js';
 import { parseReport, type SlaReport } from '../../src/metrics/sla-report.js';
-
-async function tickwave(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+import { tickwave } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickwave-sla-run-'));
 function configFile(name: string, cfg: unknown): string {
