@@ -22,6 +22,13 @@ Usage:
                                     --json ends each benchmark's output with one JSON line;
                                     results go to bench/results/ and bench/RESULTS.md unless --no-save
   tickwave bench --list             list the benchmarks
+  tickwave sla --config FILE [--out DIR] [--baseline REPORT.json] [--tolerance F]
+                                    run the pipeline open loop as FILE says (see bench/sla.example.json),
+                                    timing every stage; write the report (Markdown, JSON, HTML, .hlog)
+                                    to DIR (default sla-report); exit 1 if a target is violated, 3 if a
+                                    percentile regressed against the baseline beyond the tolerance
+  tickwave sla merge FILE... [--config FILE] [--out DIR] [--baseline REPORT.json]
+                                    one report from the histograms of several reports or .hlog logs
   tickwave --version | --help
 `;
 
@@ -70,6 +77,10 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     }
     case 'bench':
       return bench(rest, io);
+    case 'sla': {
+      const { slaCommand } = await import('./sla-command.js');
+      return slaCommand(rest, io);
+    }
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

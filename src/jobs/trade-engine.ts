@@ -16,6 +16,8 @@ import { type BookOrder, type ExecReport as BookReport, OrderBooksWasm } from '.
 import { PreTradeRiskWasm, type RiskPolicy } from '../kernels/pre-trade-risk.js';
 import type { FrameInfo, Job, JobContext } from '../runtime/job.js';
 import { kafkaPartition, murmur2 } from '../runtime/partitioner.js';
+import { recordSince } from '../runtime/stage-timing.js';
+import { REPLAY_ORIGIN } from '../runtime/source.js';
 import {
   AccountPolicy, AccountStatus, Body, Cancel, DeadLetter, DeadLetterReason, ExecReport, ExecStatus, Order, OrderType, PnL, Portfolio, Position,
   Quote, RejectReason, Replace, RiskAlert, RiskAlertKind, RiskDecision, Severity, SymbolCap, Trade,
@@ -157,6 +159,15 @@ export class TradeEngine implements Job {
   }
 
   onFrame(view: DataView, f: FrameInfo): void {
+    const timing = this.ctx.stageTiming;
+    if (!timing || f.type !== Body.Order || f.ingressNs <= REPLAY_ORIGIN) return this.handle(view, f);
+    // Stage timing: an order's time in the account stage is its risk check, in the symbol stage its matching.
+    const t0 = this.ctx.nowNs();
+    this.handle(view, f);
+    recordSince(f.routed ? timing.matching : timing.risk_check, t0, this.ctx.nowNs());
+  }
+
+  private handle(view: DataView, f: FrameInfo): void {
     const env = this.reader.read(view, f);
     switch (f.type) {
       case Body.Quote: return this.onQuote(env.body(this.quote) as Quote, view, f);

@@ -1,4 +1,5 @@
 import type { PriceBoard, SymbolDirectory } from '../ring/price-board.js';
+import type { JobStageTiming } from './stage-timing.js';
 
 // What a job is to the runtime: code that runs inside each worker thread and sees the frames of the
 // partitions that worker owns. A job module exports `createJob(ctx)`; the runtime loads it in every
@@ -39,6 +40,11 @@ export interface JobContext {
   readonly symbols: SymbolDirectory;
   /** The shared last prices: publish only for symbols of partitions this worker owns. */
   readonly prices: PriceBoard;
+  /**
+   * Histograms of the time spent in a job's stages, when the runtime was started with stageTiming
+   * (null or absent otherwise: then a job reads no clock for them).
+   */
+  readonly stageTiming?: JobStageTiming | null;
 }
 
 export interface FrameInfo {

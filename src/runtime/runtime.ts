@@ -16,9 +16,12 @@ import { monotonicNs } from './clock.js';
 import { CONTROL_STOP, createControl, WORKER_ACTIVITY, WORKER_IDLE, WORKER_SPILLED, workerSlot } from './control.js';
 import { FLAG_ROUTED, type JobSpec } from './job.js';
 import { OutputEvents, type OutputStage, type RuntimeEventName, type RuntimeEvents } from './output-events.js';
-import type { Source } from './source.js';
+import { REPLAY_ORIGIN, type Source } from './source.js';
 import type { LatencyHistogram } from '../metrics/histogram.js';
 import { partitionOf } from './partitioner.js';
+import { createStampMemory, recordSince, RingStamps, type Stage, WORKER_STAGES, type WorkerStage } from './stage-timing.js';
+import { latencyHistogram } from '../metrics/histogram.js';
+import { decodeHistogram } from '../metrics/hdr-log.js';
 import type { WorkerSetup } from './worker-main.js';
 
 /** What to do with a frame whose ring is full. */
@@ -52,6 +55,11 @@ export interface RuntimeOptions {
   maxFrameBytes?: number;
   /** Symbols the shared last-price board holds (power of two). */
   boardCapacity?: number;
+  /**
+   * Time every stage (ingress, ring hop, risk check, matching, egress) in HDR histograms, read with
+   * stageHistograms(). Off by default: it reads the clock a few more times per frame.
+   */
+  stageTiming?: boolean;
 }
 
 /** ingest() results. */
@@ -126,6 +134,9 @@ interface WorkerState {
   egressRegion: RingRegion;
   alive: boolean;
   stopped: boolean;
+  /** With stage timing: when each frame entered the ring to the worker, and its egress ring. */
+  inboundStamps: RingStamps | null;
+  egressStamps: RingStamps | null;
 }
 
 const MIB = 1 << 20;
@@ -163,6 +174,10 @@ export class Runtime {
   private readonly events = new OutputEvents();
   private readonly sourceRuns: Promise<void>[] = [];
   private readonly sourceErrors: { source: string; error: string }[] = [];
+  /** With stage timing: the main thread's stages, and the workers' merged as each one stops. */
+  private readonly stages = { ingress: latencyHistogram(), egress: latencyHistogram(), ring_hop: latencyHistogram(), risk_check: latencyHistogram(), matching: latencyHistogram() };
+  /** The stamps of the egress ring being drained (stage timing only). */
+  private drainingStamps: RingStamps | null = null;
 
   private constructor(private readonly opts: ResolvedOptions) {
     this.workers = opts.workers;
@@ -223,6 +238,7 @@ export class Runtime {
         jobs: this.opts.jobs,
         wait: this.opts.wait,
         batch: this.opts.batch,
+        stageTiming: this.opts.stageTiming ? { inbound: createStampMemory(inboundRegion), egress: createStampMemory(egressRegion) } : null,
       };
       const thread = new Worker(script, { workerData: setup, name: `tickwave-worker-${w}` });
       const st: WorkerState = {
@@ -235,13 +251,18 @@ export class Runtime {
         egressRegion,
         alive: true,
         stopped: false,
+        inboundStamps: setup.stageTiming ? new RingStamps(setup.stageTiming.inbound, inboundRegion) : null,
+        egressStamps: setup.stageTiming ? new RingStamps(setup.stageTiming.egress, egressRegion) : null,
       };
       this.state.push(st);
       ready.push(
         new Promise<void>((resolve, reject) => {
-          thread.on('message', (m: { kind: string }) => {
+          thread.on('message', (m: { kind: string; stages?: Record<WorkerStage, string> | null }) => {
             if (m.kind === 'ready') resolve();
-            if (m.kind === 'stopped') st.stopped = true;
+            if (m.kind === 'stopped') {
+              st.stopped = true;
+              if (m.stages) for (const s of WORKER_STAGES) this.stages[s].add(decodeHistogram(m.stages[s]));
+            }
           });
           thread.once('error', (e) => {
             this.crashed(st, e);
@@ -318,6 +339,11 @@ export class Runtime {
     }
     writeFrameHeaderFast(p.view, at, frame.length, type, partition, ++this.seq[st.id]!, originNs);
     p.u8.set(frame, at + 24);
+    if (st.inboundStamps !== null) {
+      const now = monotonicNs();
+      st.inboundStamps.stamp(at, now);
+      if (originNs > REPLAY_ORIGIN) recordSince(this.stages.ingress, originNs, now);
+    }
     p.publish();
     this.counters.ingested++;
     return Ingest.OK;
@@ -373,6 +399,17 @@ export class Runtime {
     return this.events.histograms;
   }
 
+  /**
+   * With RuntimeOptions.stageTiming, every stage's latency: ingress, egress and the end-to-end ones
+   * (order -> risk decision, order -> exec report) live; ring hop, risk check and matching are
+   * recorded in the workers and complete once stop() has resolved. Null without stageTiming.
+   */
+  stageHistograms(): Record<Stage, LatencyHistogram> | null {
+    if (!this.opts.stageTiming) return null;
+    const out = this.events.histograms;
+    return { ...this.stages, risk_decision: out.risk_decision, end_to_end: out.exec_report };
+  }
+
   /** Outputs so far, by message type name. */
   outputCounts(): Record<string, number> {
     return Object.fromEntries(this.events.counts);
@@ -393,9 +430,11 @@ export class Runtime {
     }
     this.counters.output++;
     const originNs = frameIngressNsNumber(view, at);
+    const now = monotonicNs();
+    if (this.drainingStamps !== null && originNs > REPLAY_ORIGIN) recordSince(this.stages.egress, this.drainingStamps.stampOf(at), now);
     // A failing handler must not stop the drain (the workers would block on full egress rings), nor
     // keep the frame from the other handlers.
-    this.events.deliver(view, at + 24, length, type, originNs, monotonicNs(), this.onHandlerError);
+    this.events.deliver(view, at + 24, length, type, originNs, now, this.onHandlerError);
     for (const h of this.outputs) {
       try {
         h(view, at + 24, length, type, partition, originNs);
@@ -428,7 +467,10 @@ export class Runtime {
     for (;;) {
       const observed = this.mainBell.observe();
       let n = 0;
-      for (const st of this.state) n += st.egress.poll(this.deliver, 4096);
+      for (const st of this.state) {
+        this.drainingStamps = st.egressStamps;
+        n += st.egress.poll(this.deliver, 4096);
+      }
       while (this.pendingRoutes.length > 0) {
         const r = this.pendingRoutes[0]!;
         if (this.enqueueRouted(r.frame, r.type, r.partition, r.originNs) === Ingest.FULL) break;
@@ -580,6 +622,7 @@ function resolveOptions(o: RuntimeOptions): ResolvedOptions {
     batch: o.batch ?? 256,
     maxFrameBytes: o.maxFrameBytes ?? MIB,
     boardCapacity: o.boardCapacity ?? 4096,
+    stageTiming: o.stageTiming === true,
   };
 }
 

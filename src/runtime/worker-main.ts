@@ -12,6 +12,9 @@ import { PriceBoard, SymbolDirectory, type PriceBoardMemory } from '../ring/pric
 import { monotonicNs } from './clock.js';
 import { CONTROL_BARRIER, FLAG_ROUTED, type FrameInfo, type Job, type JobContext, type JobFactory, type JobSpec } from './job.js';
 import { CONTROL_STOP, WORKER_ACTIVITY, WORKER_IDLE, WORKER_SPILLED, workerSlot } from './control.js';
+import { REPLAY_ORIGIN } from './source.js';
+import { RingStamps, recordSince, WORKER_STAGES, WorkerStageTiming } from './stage-timing.js';
+import { encodeHistogram } from '../metrics/hdr-log.js';
 
 export interface WorkerSetup {
   workerId: number;
@@ -30,6 +33,8 @@ export interface WorkerSetup {
   jobs: JobSpec[];
   wait: WaitStrategy;
   batch: number;
+  /** With stage timing: the stamp memory of the ring from the main thread and of the egress ring. */
+  stageTiming?: { inbound: SharedArrayBuffer; egress: SharedArrayBuffer } | null;
 }
 
 const setup = workerData as WorkerSetup;
@@ -51,6 +56,9 @@ const spill: Spilled[][] = Array.from({ length: setup.workers }, () => []);
 /** How many of each spill queue were already written (an index, so draining stays O(1) per frame). */
 const spillHead: number[] = new Array(setup.workers).fill(0);
 let seq = 0;
+const timing = setup.stageTiming ? new WorkerStageTiming() : null;
+const inboundStamps = setup.stageTiming ? new RingStamps(setup.stageTiming.inbound, setup.inbound[0]!) : null;
+const egressStamps = setup.stageTiming ? new RingStamps(setup.stageTiming.egress, setup.egress) : null;
 
 /** Frames written to each producer and not yet published (publishing per frame costs a wake-up each). */
 const unpublished = new Map<RingProducer, number>();
@@ -66,6 +74,7 @@ function write(p: RingProducer, frame: Uint8Array, msgType: number, partition: n
   }
   writeFrameHeaderFast(p.view, at, frame.length, msgType, partition, ++seq, originNs, flags);
   p.u8.set(frame, at + 24);
+  if (egressStamps !== null && p === egress) egressStamps.stamp(at, monotonicNs());
   const n = (unpublished.get(p) ?? 0) + 1;
   if (n >= PUBLISH_EVERY) publish(p);
   else unpublished.set(p, n);
@@ -144,6 +153,7 @@ const contextFor = (options: unknown): JobContext => ({
   nowNs: monotonicNs,
   symbols,
   prices,
+  stageTiming: timing,
 });
 
 const info: FrameInfo = { type: 0, partition: 0, sequence: 0, ingressNs: 0, offset: 0, length: 0, routed: false };
@@ -171,6 +181,13 @@ function dispatch(view: DataView, at: number, length: number): void {
   info.routed = (frameFlags(view, at) & FLAG_ROUTED) !== 0;
   for (let j = 0; j < jobs.length; j++) jobs[j]!.onFrame(view, info);
 }
+
+/** dispatch() for the ring from the main thread, with stage timing: input's time in the ring first. */
+function dispatchTimed(view: DataView, at: number, length: number): void {
+  if ((frameFlags(view, at) & FLAG_ROUTED) === 0 && frameIngressNsNumber(view, at) > REPLAY_ORIGIN) recordSince(timing!.ring_hop, inboundStamps!.stampOf(at), monotonicNs());
+  dispatch(view, at, length);
+}
+const fromMain = timing ? dispatchTimed : dispatch;
 
 let tickNs = Infinity;
 let nextTickNs = Infinity;
@@ -201,7 +218,7 @@ async function main(): Promise<void> {
     // Later stages first: frames routed between partitions (an accepted order on its way to the book,
     // exec reports on their way back) go before new input, which keeps the work in flight bounded.
     for (let i = 1; i < inbound.length; i++) n += inbound[i]!.poll(dispatch, setup.batch * 4);
-    n += inbound[0]!.poll(dispatch, setup.batch);
+    n += inbound[0]!.poll(fromMain, setup.batch);
     let spilled = false;
     if (peers) for (let t = 0; t < setup.workers; t++) if (!flushSpill(t)) spilled = true;
     if (n > 0) for (let j = 0; j < batchEnders.length; j++) batchEnders[j]!.onBatchEnd!();
@@ -224,7 +241,9 @@ async function main(): Promise<void> {
   }
   for (const job of jobs) await job.onStop?.();
   publishAll();
-  parentPort!.postMessage({ kind: 'stopped' });
+  // The stage histograms go with the last message, encoded (the main thread merges every worker's).
+  const stages = timing ? Object.fromEntries(WORKER_STAGES.map((s) => [s, encodeHistogram(timing[s])])) : null;
+  parentPort!.postMessage({ kind: 'stopped', stages });
 }
 
 main().catch((e: unknown) => {
