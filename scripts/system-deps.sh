@@ -2,11 +2,12 @@
 # Installs the Debian packages tickwave needs beyond Node: flatc (the pinned FlatBuffers compiler the
 # generated-code check runs), and the headers that give node-rdkafka's bundled librdkafka zstd, lz4,
 # SSL and SASL/GSSAPI support (they must be there before `npm install` builds it), and Java 17 with
-# Maven for the Kafka broker the integration tests run (scripts/kafka.sh fetches its jars with Maven).
+# Maven for the Kafka broker the integration tests run (scripts/kafka.sh fetches its jars with Maven),
+# and chromium, the browser the dashboard and SLA-report page tests drive with playwright-core.
 # Idempotent: installs only what is missing. Without root it names what to install and fails.
 set -euo pipefail
 
-PACKAGES=(flatbuffers-compiler libzstd-dev liblz4-dev libsasl2-dev libssl-dev)
+PACKAGES=(flatbuffers-compiler libzstd-dev liblz4-dev libsasl2-dev libssl-dev chromium)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -37,6 +38,10 @@ fi
 java_major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
 if [ "${java_major:-0}" -lt 17 ] 2>/dev/null; then
   echo "system-deps: the Kafka broker needs Java 17 or newer, found '${java_major:-none}'" >&2
+  exit 1
+fi
+if [ ! -x /usr/bin/chromium ]; then
+  echo "system-deps: the browser tests need /usr/bin/chromium (Debian's chromium package)" >&2
   exit 1
 fi
 echo "system-deps: ok (${PACKAGES[*]}, java ${java_major}, maven)"

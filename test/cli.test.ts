@@ -38,9 +38,11 @@ describe('tickwave (the installed command)', () => {
     expect(r.out).toMatch(/runtime: ok \(100,000 quotes at full speed through \d+ workers? and \d+ partitions, every one handled; time in the ring p50 [0-9.]+ µs, p99 [0-9.]+ µs\)/);
   });
   test('run runs the pipeline on the simulator, shows its status and ends with a summary', () => {
-    const r = tickwave('run', '--duration', '3', '--rate', '4000', '--interval', '1000', '--scenario', 'spike@1');
+    const r = tickwave('run', '--duration', '3', '--rate', '4000', '--interval', '1000', '--scenario', 'spike@1', '--port', '0', '--token', 'cli-test-token');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^dashboard: http:\/\/127\.0\.0\.1:\d+\/#token=cli-test-token$/m);
+    expect(r.out).toMatch(/^api: http:\/\/127\.0\.0\.1:\d+ \(GET \/health \/stats \/jobs \/metrics; writes need Authorization: Bearer <your token>\)$/m);
     expect(r.out).toContain('scenario "spike" triggered');
     expect(r.out).toMatch(/tickwave run · \d+ s · simulator 4,000 events\/s · \d+ worker\(s\), \d+ partitions/);
     expect(r.out).toMatch(/alerts {3}price \d+ {3}volume \d+ {3}risk \d+ {3}imbalance \d+ {3}arbitrage \d+/);
@@ -62,12 +64,28 @@ describe('tickwave run: bad options are named', () => {
     [['--rate', '-5'], 'tickwave run: --rate must be events per second above 0 (at most 10,000,000), got "-5"'],
     [['--rate'], 'tickwave run: --rate needs a value'],
     [['--workers', '1.5'], 'tickwave run: --workers must be an integer from 1 to 64, got "1.5"'],
-    [['--speed', '2'], 'tickwave run: unknown option "--speed" for run (allowed: --rate, --seed, --traders, --workers, --partitions, --duration, --scenario, --config, --interval, --kafka, --group, --prefix, --topic-partitions)'],
+    [['--speed', '2'], 'tickwave run: unknown option "--speed" for run (allowed: --rate, --seed, --traders, --workers, --partitions, --duration, --scenario, --config, --interval, --kafka, --group, --prefix, --topic-partitions, --port, --host, --token, --no-server, --ws-auth)'],
     [['--scenario', 'melt'], 'tickwave run: --scenario must be one of crash, spike, arbitrage (optionally name@seconds), got "melt"'],
+    [['--port', '70000'], 'tickwave run: --port must be a port number from 0 to 65535 (0: any free port), got "70000"'],
+    [['--token', 'short'], 'tickwave run: --token (or TICKWAVE_TOKEN) must be 8 to 256 printable characters without spaces'],
+    [['--ws-auth=yes'], 'tickwave run: --ws-auth takes no value'],
     [['--config', '/nonexistent/tw.json'], 'tickwave run: --config: cannot read /nonexistent/tw.json: ENOENT: no such file or directory, open \'/nonexistent/tw.json\''],
   ])('%j', async (args, message) => {
     const r = await inProcess('run', ...args);
     expect(r).toEqual({ code: 2, out: [], err: [message] });
+  });
+  test('a port already in use is named, with what to do', async () => {
+    const { createServer } = await import('node:net');
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const r = await inProcess('run', '--port', String(port), '--duration', '1');
+      expect(r.code).toBe(2);
+      expect(r.err).toEqual([`tickwave run: tickwave server: cannot listen on 127.0.0.1:${port} (in use, or not an address of this machine); choose another with --port, or run without the server with --no-server`]);
+    } finally {
+      taken.close();
+    }
   });
   test('a config file with a bad threshold names the option', async () => {
     const { writeFileSync, mkdtempSync } = await import('node:fs');
