@@ -59,7 +59,7 @@ describe('two processes in one consumer group', () => {
     const single = tickwave(one, `g1-${run}`, configFile);
     await until(() => live(single) >= frames.length, 120_000, 'the single process to consume everything', printed(single));
     // Its server reports Kafka as a component of its health: the brokers, the 12 input partitions (3 topics x 4) it holds.
-    const health = await (await fetch(`${single.api()}/health`)).json();
+    const health = (await (await fetch(`${single.api()}/health`)).json()) as any;
     expect(health.status).toBe('ok');
     expect(health.components.kafka).toMatchObject({ status: 'ok', brokers: BROKERS, consumed: frames.length, sink_errors: [] });
     expect(health.components.kafka.assigned).toHaveLength(12);

@@ -144,7 +144,7 @@ describe('simulator controls over HTTP', () => {
   const TOKEN = 'sim-control-token';
   const post = (path: string, body?: unknown) =>
     fetch(server.url + path, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
-      .then(async (r) => ({ status: r.status, body: await r.json() }));
+      .then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
 
   beforeAll(async () => {
     sim = new SimulatorSource({ seed: 3, traders: 2, rate: 500 });
@@ -169,8 +169,8 @@ describe('simulator controls over HTTP', () => {
     expect(await post('/simulator/rewind')).toEqual({ status: 404, body: { error: 'no simulator control "rewind"; controls: pause, resume, speed, scenario' } });
     const notJson = await fetch(`${server.url}/simulator/speed`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: '{speed' });
     expect(notJson.status).toBe(400);
-    expect((await notJson.json()).error).toMatch(/^body must be a JSON object: /);
-    const stats = await (await fetch(`${server.url}/stats`)).json();
+    expect(((await notJson.json()) as any).error).toMatch(/^body must be a JSON object: /);
+    const stats = (await (await fetch(`${server.url}/stats`)).json()) as any;
     expect(stats.simulator).toMatchObject({ speed: 2.5, paused: false, rate: 1_250 }); // 500 events/s at 2.5x
   });
 });
