@@ -30,14 +30,16 @@ export interface Percentiles {
 }
 
 export function percentiles(h: LatencyHistogram): Percentiles {
+  // A percentile is the top of its HDR bucket; the max is exact. No percentile is shown above the max.
+  const at = (p: number): number => Math.min(h.getValueAtPercentile(p), h.maxValue);
   return {
     count: h.totalCount,
     min: h.minNonZeroValue === Number.MAX_SAFE_INTEGER ? 0 : h.minNonZeroValue,
-    p50: h.getValueAtPercentile(50),
-    p90: h.getValueAtPercentile(90),
-    p99: h.getValueAtPercentile(99),
-    p999: h.getValueAtPercentile(99.9),
-    p9999: h.getValueAtPercentile(99.99),
+    p50: at(50),
+    p90: at(90),
+    p99: at(99),
+    p999: at(99.9),
+    p9999: at(99.99),
     max: h.maxValue,
     mean: h.mean,
   };
