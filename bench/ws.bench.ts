@@ -3,8 +3,9 @@
 // so the delivery latency (planned send -> parsed by the client, on the one monotonic clock) counts
 // any stall of the server. The clients run in a process of their own. In the same run, the same load
 // against a server built on the `ws` package (one send per client per message: what users write
-// today). The rate ladder goes up until a server no longer delivers everything within a second of
-// the end of the step; the highest rate it kept up with is its delivered messages/s.
+// today). The rate ladder goes up until a server no longer keeps up (publisher on schedule, every
+// message delivered within a second of the step's planned end, p99 under a second); the highest
+// rate it kept up with is its delivered messages/s.
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
@@ -95,6 +96,8 @@ async function step(clients: Clients, rate: number, seconds: number, publish: (f
   }
   const offered = total * CLIENTS;
   const plannedEndNs = start + seconds * 1e9;
+  // A publisher that could not send on schedule (a server whose sends block it) did not keep up either.
+  const onSchedule = monotonicNs() - plannedEndNs < 1e9;
   let report = await clients.ask({ cmd: 'report' });
   // Kept up: everything delivered within a second of the planned end of the step (a publisher that
   // fell behind its schedule fails this too).
@@ -102,7 +105,8 @@ async function step(clients: Clients, rate: number, seconds: number, publish: (f
     await sleep(50);
     report = await clients.ask({ cmd: 'report' });
   }
-  const sustained = report.received >= offered;
+  // ... and no queue built up along the way: p99 under a second.
+  const sustained = onSchedule && report.received >= offered && report.latency.p99 < 1e9;
   // Let a backlog drain before the next step, so steps do not bleed into each other.
   for (let i = 0; i < 100 && report.received < offered; i++) {
     await sleep(100);
@@ -202,8 +206,9 @@ export async function runWsBench(opts: BenchRunOptions = {}): Promise<Record<str
   ].join('\n');
   const notes = [
     `${CLIENTS} clients in one separate process (plain TCP sockets parsing WebSocket frame headers), the server in this one; both share the 2 vCPUs`,
-    'latency: from each message\'s planned send time (open loop) to its parsing by the client, on the one monotonic clock; a step is kept up when every message arrives within 1 s of the last send',
-    'the tickwave server publishes through the same path as live market data (FeedPublisher: the symbol read from the frame, one publish to md/AAPL and one to md/*)',
+    'latency: from each message\'s planned send time (open loop) to its parsing by the client, on the one monotonic clock; a step is kept up when the publisher stays on schedule, every message arrives within 1 s of the planned end of the step and the p99 stays under 1 s',
+    'the tickwave server publishes through the same path as live market data (FeedPublisher: the symbol read from the frame, one publish to md/AAPL and one to md/*); uWebSockets.js writes each client once per event-loop turn, with every message published in that turn',
+    'a fan-out round to 1,000 sockets (a write per socket here, a read per socket in the client process) takes milliseconds on these 2 vCPUs, and the latency is about that round: the same bench with 100 clients measured p50 1.2 ms, p99 3 ms at 100 k msgs/s',
   ];
   log('');
   log(table);
