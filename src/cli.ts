@@ -14,6 +14,11 @@ Usage:
               [--kafka BROKERS] [--group ID] [--prefix P] [--topic-partitions N]
                                     with --kafka (or KAFKA_BROKERS): consume market data, orders and
                                     policies from Kafka instead, and produce every output there
+              [--port N] [--host H] [--token T] [--ws-auth] [--no-server]
+                                    the dashboard, HTTP API and WebSocket feeds on one port (default
+                                    8080; 0: any free one); writes need the token (--token or
+                                    TICKWAVE_TOKEN, else a random one is printed); --ws-auth: the
+                                    feeds need it too
   tickwave produce --kafka BROKERS [--rate N] [--events N] [--seed N] [--traders N] [--prefix P]
                                     publish the simulator into Kafka's topics
   tickwave check                     check that the wire format, the Wasm reader and the runtime work here

@@ -116,7 +116,7 @@ describe('tickwave bench', () => {
   test('an unknown benchmark exits 2 and lists the available ones', async () => {
     const r = await inProcess('bench', 'nope');
     expect(r.code).toBe(2);
-    expect(r.err).toEqual(['tickwave: unknown benchmark "nope" (available: wire, ring, routing, kernels, pipeline, kafka)\nRun `tickwave --help` for usage.']);
+    expect(r.err).toEqual(['tickwave: unknown benchmark "nope" (available: wire, ring, routing, kernels, pipeline, kafka, ws)\nRun `tickwave --help` for usage.']);
   });
   test('an unknown option exits 2 and lists the allowed ones', async () => {
     const r = await inProcess('bench', 'wire', '--fast');
@@ -126,7 +126,7 @@ describe('tickwave bench', () => {
   test('--list names every benchmark', async () => {
     const r = await inProcess('bench', '--list');
     expect(r.code).toBe(0);
-    expect(r.out.map((l) => l.split(' ')[0])).toEqual(['wire', 'ring', 'routing', 'kernels', 'pipeline', 'kafka']);
+    expect(r.out.map((l) => l.split(' ')[0])).toEqual(['wire', 'ring', 'routing', 'kernels', 'pipeline', 'kafka', 'ws']);
   });
   test('wire --quick --json ends with one JSON line holding the figures and their ratio', async () => {
     const r = await inProcess('bench', 'wire', '--quick', '--json', '--no-save');
