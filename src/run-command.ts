@@ -14,7 +14,7 @@ import { KafkaSink } from './kafka/kafka-sink.js';
 import { ensureTopics } from './kafka/admin.js';
 import { allTopics } from './kafka/topics.js';
 import { SCENARIO_NAMES } from './sim/scenarios.js';
-import { startServer, type TickwaveServer } from './server/server.js';
+import { startServer, type ServerStats, type TickwaveServer } from './server/server.js';
 
 
 export interface RunOptions {
@@ -134,6 +134,7 @@ function sourceLine(source: SimulatorSource | KafkaSource, opts: Pick<RunOptions
 export function statusLines(
   rt: Runtime, source: SimulatorSource | KafkaSource, elapsedS: number, before: { stats: RuntimeStats; counts: Record<string, number>; at: number }, now: number,
   opts: Pick<RunOptions, 'kafka' | 'group'> = { kafka: null, group: '' },
+  server: { now: ServerStats; before: ServerStats } | null = null,
 ): string[] {
   const stats = rt.stats();
   const counts = rt.outputCounts();
@@ -155,6 +156,12 @@ export function statusLines(
       return `worker ${w.workerId}: ${rate(w.framesHandled, was)} frames/s, inbound ring ${fill.toFixed(fill < 1 ? 1 : 0)}% full${w.alive ? '' : ' (crashed)'}`;
     }),
   ];
+  if (server) {
+    const { now: sv, before: was } = server;
+    const by = sv.clients_by_endpoint;
+    lines.push(`server: ${fmt(sv.clients)} WebSocket clients (market data ${by['market-data']}, trades ${by.trades}, alerts ${by.alerts}, status ${by.status}), ` +
+      `${rate(sv.published, was.published)} msgs published/s, ${fmt(sv.http_requests)} HTTP requests, ${fmt(sv.slow_consumers_closed)} slow consumers closed`);
+  }
   return lines;
 }
 
@@ -210,10 +217,13 @@ export async function runCommand(args: string[], io: Io, control: { tty?: boolea
   const tty = control.tty === true;
   let shown = 0;
   let before = { stats: rt.stats(), counts: rt.outputCounts(), at: started };
+  let serverBefore: ServerStats | null = server?.stats() ?? null;
   const show = (): void => {
     const now = Date.now();
-    const lines = statusLines(rt, source, (now - started) / 1_000, before, now, opts);
+    const serverNow = server?.stats() ?? null;
+    const lines = statusLines(rt, source, (now - started) / 1_000, before, now, opts, serverNow && serverBefore ? { now: serverNow, before: serverBefore } : null);
     before = { stats: rt.stats(), counts: rt.outputCounts(), at: now };
+    serverBefore = serverNow;
     if (tty) {
       if (shown > 0) process.stdout.write(`\x1b[${shown}A\x1b[J`);
       process.stdout.write(`${lines.join('\n')}\n`);

@@ -48,6 +48,7 @@ describe('tickwave (the installed command)', () => {
     expect(r.out).toMatch(/alerts {3}price \d+ {3}volume \d+ {3}risk \d+ {3}imbalance \d+ {3}arbitrage \d+/);
     expect(r.out).toMatch(/risk check \(order in -> decision out, µs\) {3}p50 [0-9.]+ {3}p99 [0-9.]+ {3}p99.9 [0-9.]+/);
     expect(r.out).toMatch(/worker 0: [0-9,]+ frames\/s, inbound ring [0-9.]+% full/);
+    expect(r.out).toMatch(/^server: 0 WebSocket clients \(market data 0, trades 0, alerts 0, status 0\), 0 msgs published\/s, 0 HTTP requests, 0 slow consumers closed$/m);
     const summary = /summary: ([0-9,]+) frames in over [0-9.]+ s \([0-9,]+\/s\), ([0-9,]+) out, 0 dead letters, 0 dropped/.exec(r.out);
     expect(summary).not.toBeNull();
     // 3 s at 4,000 events/s, plus the instruments and policies sent first.

@@ -63,7 +63,7 @@ export function topicsFor(endpoint: FeedEndpoint, msg: Record<string, unknown>):
 }
 
 export interface FeedCounters {
-  /** Messages published (one per topic they went to, before the native fan-out). */
+  /** Messages published to a topic with at least one subscriber (once per topic, before the native fan-out). */
   published: number;
   jsonPublished: number;
 }
@@ -83,8 +83,7 @@ export class FeedPublisher {
   constructor(private readonly app: TemplatedApp) {}
 
   private publish(topic: string, bytes: Uint8Array, type: number): void {
-    this.app.publish(topic, bytes, true);
-    this.counters.published++;
+    if (this.app.publish(topic, bytes, true)) this.counters.published++;
     const jsonTopic = JSON_PREFIX + topic;
     if (this.app.numSubscribers(jsonTopic) > 0) {
       const body = Envelope.getRootAsEnvelope(new WireBuffer(bytes.slice())).unpack().body!;

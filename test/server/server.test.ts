@@ -216,11 +216,16 @@ describe('WebSocket feeds', () => {
     const json = await open('/ws/market-data/MSFT?format=json');
     const q1 = quote('AAPL', 101, at(10));
     const q2 = quote('MSFT', 401, at(10));
+    const before = server.stats();
     rt.ingest(q1);
     rt.ingest(q2);
     await all.until(() => all.binary.length === 2, 'two quotes on *');
     await aapl.until(() => aapl.binary.length === 1, 'one AAPL quote');
     await json.until(() => json.text.length === 1, 'one MSFT quote as JSON');
+    // Counted once per topic that had a subscriber: AAPL to md/AAPL and md/*, MSFT to md/* (its binary
+    // topic has none), and MSFT once as JSON.
+    expect(server.stats().published - before.published).toBe(3);
+    expect(server.stats().json_published - before.json_published).toBe(1);
     expect(all.binary).toEqual([q1, q2]);
     expect(aapl.binary).toEqual([q1]);
     expect(json.text[0]).toEqual({ type: 'Quote', symbol: 'MSFT', exchange: 'NYSE', bid: 400.99, ask: 401.01, bid_size: 100, ask_size: 100, last: 401, volume: 1_000, ts_ns: String(at(10)) });
