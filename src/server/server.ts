@@ -11,7 +11,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, WebSocket } from 'uWebSockets.js';
 import { loadUws } from './uws.js';
-import { FeedPublisher, JSON_PREFIX, MAX_TOPICS_PER_SOCKET, STATUS_TOPIC, SubscriptionError, topicsFor, TRADE_TYPES, type FeedEndpoint } from './feeds.js';
+import { FeedPublisher, JSON_PREFIX, MAX_TOPICS_PER_SOCKET, STATUS_TOPIC, SubscriptionError, topicsFor, type FeedEndpoint } from './feeds.js';
 import { EngineStatus } from './engine-status.js';
 import { BookDepth } from './book-depth.js';
 import { RateLimiter, type RateLimit } from './rate-limit.js';
@@ -88,6 +88,8 @@ export interface ServerStats {
 }
 
 interface SocketData {
+  /** Its key in the per-socket rate limiter. */
+  id: string;
   endpoint: FeedEndpoint;
   json: boolean;
   address: string;
@@ -128,6 +130,7 @@ export class TickwaveServer {
   private readonly decisionWaiters = new Map<bigint, (decision: Record<string, unknown>) => void>();
   private readonly timers: NodeJS.Timeout[] = [];
   private nextOrderId = SERVER_ORDER_ID_BASE;
+  private socketCount = 0;
   private closed = false;
   private readonly counters = { connections_total: 0, slow_consumers_closed: 0, unauthorized: 0, rate_limited: 0, bad_requests: 0, http_requests: 0 };
   private readonly envelope = new Envelope();
@@ -621,7 +624,7 @@ export class TickwaveServer {
           this.json(res, 400, { error: (e as Error).message });
           return;
         }
-        const data: SocketData & { initial: string[] } = { endpoint, json: format === 'json', address, topics: new Set(), closed: false, initial };
+        const data: SocketData & { initial: string[] } = { id: `${address}#${++this.socketCount}`, endpoint, json: format === 'json', address, topics: new Set(), closed: false, initial };
         res.upgrade(data, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context as never);
       },
       open: (ws: WebSocket<SocketData>) => {
@@ -688,7 +691,7 @@ export class TickwaveServer {
       this.endSocket(ws, 1009, `message of ${message.byteLength} bytes is over the limit of ${this.limits.maxWsMessageBytes}`);
       return;
     }
-    if (!this.wsLimiter.take(`${d.address}#${this.socketId(ws)}`)) {
+    if (!this.wsLimiter.take(d.id)) {
       this.counters.rate_limited++;
       reply({ error: `rate limit: at most ${this.limits.ws.perSecond} messages/s (burst ${this.limits.ws.burst}); message ignored` });
       return;
@@ -721,17 +724,6 @@ export class TickwaveServer {
     }
   }
 
-  private readonly socketIds = new WeakMap<object, number>();
-  private socketCount = 0;
-  private socketId(ws: WebSocket<SocketData>): number {
-    const d = ws.getUserData();
-    let id = this.socketIds.get(d);
-    if (id === undefined) this.socketIds.set(d, (id = ++this.socketCount));
-    return id;
-  }
 }
 
 export const startServer = (o: ServerOptions): Promise<TickwaveServer> => TickwaveServer.start(o);
-
-/** What the trades feed carries, for documentation and clients. */
-export { TRADE_TYPES };

@@ -9,8 +9,7 @@ import {
   AccountPolicyT, ArbitrageAlertT, CancelT, DeadLetterT, ExecReportT, InstrumentT, OrderT, OrderImbalanceAlertT, PnLT,
   PortfolioT, PositionT, PriceAlertT, QuoteT, ReplaceT, RiskAlertT, RiskDecisionT, TradeT, VolumeSpikeAlertT,
 } from './generated/index.js';
-
-const PRICE_SCALE = 1_000_000;
+import { fromTicks, toTicks } from './codec.js';
 
 /** Fields holding prices or money at the wire's fixed-point scale: decimals in JSON. */
 const MONEY = new Set([
@@ -56,14 +55,9 @@ function enumFor(message: string, field: string): EnumTable | undefined {
   return ENUM_BY_MESSAGE[message]?.[field] ?? ENUM_OF[field];
 }
 
-function moneyToJson(v: bigint): number {
-  const whole = v / 1_000_000n;
-  return Number(whole) + Number(v - whole * 1_000_000n) / PRICE_SCALE;
-}
-
 function valueToJson(message: string, field: string, v: unknown): unknown {
   if (typeof v === 'bigint') {
-    if (MONEY.has(field)) return moneyToJson(v);
+    if (MONEY.has(field)) return fromTicks(v);
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
   }
   if (typeof v === 'number') {
@@ -101,9 +95,11 @@ function fieldFromJson(message: string, field: string, given: unknown, current: 
   if (typeof current === 'bigint') {
     if (MONEY.has(field)) {
       if (typeof given !== 'number' || !Number.isFinite(given)) throw new JsonMessageError(`${where} must be a decimal number, got ${JSON.stringify(given)}`);
-      const scaled = Math.round(given * PRICE_SCALE);
-      if (!Number.isSafeInteger(scaled)) throw new JsonMessageError(`${where} is out of range: ${given}`);
-      return BigInt(scaled);
+      try {
+        return toTicks(given);
+      } catch (e) {
+        throw new JsonMessageError(`${where}: ${(e as Error).message}`);
+      }
     }
     if (typeof given === 'number' && Number.isSafeInteger(given)) return BigInt(given);
     if (typeof given === 'string' && /^-?\d{1,20}$/.test(given)) return BigInt(given);
