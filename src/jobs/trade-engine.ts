@@ -10,7 +10,6 @@
 // REJECTED and a reason, or a dead letter for an exec report of an order the engine never held.
 //
 // Thread-safety: one instance per worker; its state belongs to the partitions that worker owns.
-import type { Builder } from 'flatbuffers';
 import { FifoLotsWasm } from '../kernels/fifo-lots.js';
 import { type BookOrder, type ExecReport as BookReport, OrderBooksWasm } from '../kernels/order-book.js';
 import { PreTradeRiskWasm, type RiskPolicy } from '../kernels/pre-trade-risk.js';
@@ -19,11 +18,12 @@ import { kafkaPartition, murmur2 } from '../runtime/partitioner.js';
 import { recordSince } from '../runtime/stage-timing.js';
 import { REPLAY_ORIGIN } from '../runtime/source.js';
 import {
-  AccountPolicy, AccountStatus, Body, Cancel, DeadLetter, DeadLetterReason, ExecReport, ExecStatus, Order, OrderType, PnL, Portfolio, Position,
-  Quote, RejectReason, Replace, RiskAlert, RiskAlertKind, RiskDecision, Severity, SymbolCap, Trade,
+  AccountPolicy, AccountStatus, Body, Cancel, DeadLetter, DeadLetterReason, ExecReport, ExecStatus, Order, OrderType, Quote, RejectReason, Replace,
+  RiskAlert, RiskAlertKind, Severity, SymbolCap, Trade,
 } from '../wire/generated/index.js';
 import { resolvePipelineConfig, type PipelineConfig } from './config.js';
 import { FrameReader, FrameWriter, symbolSlot } from './frame-io.js';
+import { FixedFrame } from '../wire/fixed-frame.js';
 import { type MonitorLevel, RiskMonitor, type RiskAlertFacts } from './risk-monitor.js';
 
 const BUY = 1;
@@ -113,6 +113,12 @@ export class TradeEngine implements Job {
   private readonly monitor: RiskMonitor;
   private readonly reader = new FrameReader();
   private readonly writer = new FrameWriter();
+  /** The outputs of every order, written without a Builder (see fixed-frame.ts). */
+  private readonly execOut = new FixedFrame('ExecReport');
+  private readonly decisionOut = new FixedFrame('RiskDecision');
+  private readonly positionOut = new FixedFrame('Position');
+  private readonly pnlOut = new FixedFrame('PnL', ['symbol']);
+  private readonly portfolioOut = new FixedFrame('Portfolio');
   private readonly accounts = new Map<string, Account>();
   private readonly orders = new Map<bigint, HeldOrder>();
   private readonly doneOrders: HeldOrder[] = [];
@@ -339,16 +345,18 @@ export class TradeEngine implements Job {
   private emitDecision(orderId: bigint, account: string, symbol: string, reason: RejectReason, limit: bigint, value: bigint, ts: bigint, f: FrameInfo): void {
     if (reason === RejectReason.NONE) this.counters.accepted++;
     else this.counters.rejected++;
-    const b = this.writer.begin();
-    const body = RiskDecision.createRiskDecision(b, orderId, b.createString(account), b.createString(symbol), reason === RejectReason.NONE, reason, limit, value, ts);
-    this.ctx.emit(this.writer.finish(Body.RiskDecision, body), Body.RiskDecision, f.partition, f.ingressNs);
+    const w = this.decisionOut.begin();
+    const at = w.at;
+    w.i64At(at.order_id!, orderId).strAt(at.account!, account).strAt(at.symbol!, symbol).u8At(at.accepted!, reason === RejectReason.NONE ? 1 : 0)
+      .u16At(at.reason!, reason).i64At(at.limit!, limit).i64At(at.value!, value).i64At(at.ts_ns!, ts);
+    this.ctx.emit(w.bytes(), Body.RiskDecision, f.partition, f.ingressNs);
   }
 
   /** The open order `orderId` of account `accName`, or null (then an UNKNOWN_ORDER rejection is sent). */
   private ownOrder(orderId: bigint, accName: string, symbol: string, ts: bigint, f: FrameInfo): HeldOrder | null {
     const o = this.orders.get(orderId);
     if (o && !o.done && o.account.name === accName && o.symbol === symbol) return o;
-    this.emitExec(this.writer, accName, symbol, {
+    this.emitExec(accName, symbol, {
       orderId, execSeq: 0, status: ExecStatus.REJECTED, side: 0, reason: RejectReason.UNKNOWN_ORDER, lastQty: 0n, lastPrice: 0n, leavesQty: 0n, cumQty: 0n,
     }, 0n, ts, f.ingressNs);
     return null;
@@ -610,21 +618,24 @@ export class TradeEngine implements Job {
   }
 
   private emitPosition(acc: Account, h: Holding, qty: bigint, cost: bigint, realized: bigint, unrealized: bigint, mark: bigint, ts: bigint, originNs: number): void {
-    const b = this.writer.begin();
-    const avg = qty === 0n ? 0n : cost / qty;
-    const body = Position.createPosition(b, b.createString(acc.name), b.createString(h.symbol), qty, avg, realized, unrealized, mark, ts);
-    this.ctx.emit(this.writer.finish(Body.Position, body), Body.Position, this.partitionOf(acc.name), originNs || undefined);
+    const w = this.positionOut.begin();
+    const at = w.at;
+    w.strAt(at.account!, acc.name).strAt(at.symbol!, h.symbol).i64At(at.quantity!, qty).i64At(at.avg_price!, qty === 0n ? 0n : cost / qty)
+      .i64At(at.realized_pnl!, realized).i64At(at.unrealized_pnl!, unrealized).i64At(at.mark_price!, mark).i64At(at.ts_ns!, ts);
+    this.ctx.emit(w.bytes(), Body.Position, this.partitionOf(acc.name), originNs || undefined);
   }
 
   private emitPnl(acc: Account, v: Valuation, ts: bigint, originNs: number): void {
     const partition = this.partitionOf(acc.name);
-    let b = this.writer.begin();
-    const pnl = PnL.createPnL(b, b.createString(acc.name), 0, v.realized, v.unrealized, ts);
-    this.ctx.emit(this.writer.finish(Body.PnL, pnl), Body.PnL, partition, originNs || undefined);
-    b = this.writer.begin();
+    const p = this.pnlOut.begin();
+    p.strAt(p.at.account!, acc.name).i64At(p.at.realized!, v.realized).i64At(p.at.unrealized!, v.unrealized).i64At(p.at.ts_ns!, ts);
+    this.ctx.emit(p.bytes(), Body.PnL, partition, originNs || undefined);
     const leverageBp = v.equity > 0n ? Number((v.gross * 10_000n) / v.equity) : v.gross > 0n ? 2_147_483_647 : 0;
-    const body = Portfolio.createPortfolio(b, b.createString(acc.name), v.cash, v.equity, v.gross, Math.min(leverageBp, 2_147_483_647), v.realized, v.unrealized, ts);
-    this.ctx.emit(this.writer.finish(Body.Portfolio, body), Body.Portfolio, partition, originNs || undefined);
+    const w = this.portfolioOut.begin();
+    const at = w.at;
+    w.strAt(at.account!, acc.name).i64At(at.cash!, v.cash).i64At(at.equity!, v.equity).i64At(at.gross_exposure!, v.gross)
+      .i32At(at.leverage_bp!, Math.min(leverageBp, 2_147_483_647)).i64At(at.realized_pnl!, v.realized).i64At(at.unrealized_pnl!, v.unrealized).i64At(at.ts_ns!, ts);
+    this.ctx.emit(w.bytes(), Body.Portfolio, partition, originNs || undefined);
   }
 
   private emitRiskAlert(account: string, a: RiskAlertFacts, ts: bigint, originNs: number): void {
@@ -668,7 +679,7 @@ export class TradeEngine implements Job {
   /** Whether `account` owns the book's order `orderId`; if not, the requester hears UNKNOWN_ORDER. */
   private owns(orderId: bigint, account: string, symbol: string, ts: bigint, f: FrameInfo): boolean {
     if (this.bookOwner.get(orderId) === this.bookAccountIds.get(account)) return true;
-    const frame = this.emitExec(this.writer, account, symbol, {
+    const frame = this.emitExec(account, symbol, {
       orderId, execSeq: 0, status: ExecStatus.REJECTED, side: 0, reason: RejectReason.UNKNOWN_ORDER, lastQty: 0n, lastPrice: 0n, leavesQty: 0n, cumQty: 0n,
     }, 0n, ts, f.ingressNs);
     this.ctx.route(frame, Body.ExecReport, this.partitionOf(account), f.ingressNs);
@@ -702,22 +713,22 @@ export class TradeEngine implements Job {
       // The book forgets an order once it is done: so does the owner table.
       const gone = rep.status === ExecStatus.FILLED || rep.status === ExecStatus.CANCELLED || (rep.status === ExecStatus.REJECTED && rep.leavesQty === 0n && rep.execSeq !== 0);
       if (gone && rep.reason !== RejectReason.DUPLICATE_ORDER_ID && this.bookOwner.get(rep.orderId) === rep.account) this.bookOwner.delete(rep.orderId);
-      const frame = this.emitExec(this.writer, account, symbol, rep, execId, ts, f.ingressNs);
+      const frame = this.emitExec(account, symbol, rep, execId, ts, f.ingressNs);
       this.ctx.route(frame, Body.ExecReport, this.partitionOf(account), f.ingressNs);
     }
   }
 
   private emitExec(
-    w: FrameWriter, account: string, symbol: string,
+    account: string, symbol: string,
     r: Pick<BookReport, 'orderId' | 'execSeq' | 'status' | 'side' | 'reason' | 'lastQty' | 'lastPrice' | 'leavesQty' | 'cumQty'>,
     execId: bigint, ts: bigint, originNs: number,
   ): Uint8Array {
-    const b: Builder = w.begin();
-    const body = ExecReport.createExecReport(
-      b, r.orderId, b.createString(account), b.createString(symbol), execId, BigInt(r.execSeq), r.status, r.side, r.lastQty, r.lastPrice, r.leavesQty,
-      r.cumQty, r.reason, ts,
-    );
-    const frame = w.finish(Body.ExecReport, body);
+    const w = this.execOut.begin();
+    const at = w.at;
+    w.i64At(at.order_id!, r.orderId).strAt(at.account!, account).strAt(at.symbol!, symbol).i64At(at.exec_id!, execId).i64At(at.exec_seq!, BigInt(r.execSeq))
+      .u8At(at.status!, r.status).u8At(at.side!, r.side).i64At(at.last_qty!, r.lastQty).i64At(at.last_price!, r.lastPrice).i64At(at.leaves_qty!, r.leavesQty)
+      .i64At(at.cum_qty!, r.cumQty).u16At(at.reason!, r.reason).i64At(at.ts_ns!, ts);
+    const frame = w.bytes();
     this.ctx.emit(frame, Body.ExecReport, this.partitionOf(account), originNs);
     return frame;
   }

@@ -15,11 +15,24 @@ interface BuilderInternals {
   space: number;
 }
 
+const utf8 = new Map<string, Uint8Array>();
+const encoder = new TextEncoder();
+
+/** The UTF-8 bytes of `s`; short strings are encoded once per thread. Do not modify the result. */
+export function utf8Cached(s: string): Uint8Array {
+  if (s.length > SHORT_STRING) return encoder.encode(s);
+  let bytes = utf8.get(s);
+  if (bytes === undefined) {
+    if (utf8.size >= CACHE_LIMIT) utf8.clear();
+    bytes = encoder.encode(s);
+    utf8.set(s, bytes);
+  }
+  return bytes;
+}
+
 export class WireBuilder extends flatbuffers.Builder {
   private dvBytes: Uint8Array | null = null;
   private dv: DataView = new DataView(new ArrayBuffer(0));
-  private readonly utf8 = new Map<string, Uint8Array>();
-  private readonly encoder = new TextEncoder();
 
   override writeInt64(value: bigint): void {
     const self = this as unknown as BuilderInternals;
@@ -35,12 +48,6 @@ export class WireBuilder extends flatbuffers.Builder {
 
   override createString(s: string | Uint8Array | null | undefined): flatbuffers.Offset {
     if (typeof s !== 'string' || s.length > SHORT_STRING) return super.createString(s);
-    let bytes = this.utf8.get(s);
-    if (bytes === undefined) {
-      if (this.utf8.size >= CACHE_LIMIT) this.utf8.clear();
-      bytes = this.encoder.encode(s);
-      this.utf8.set(s, bytes);
-    }
-    return super.createString(bytes);
+    return super.createString(utf8Cached(s));
   }
 }
