@@ -164,6 +164,11 @@ export class RingProducer extends RingSide {
     return at;
   }
 
+  /** Frames claimed and not yet published. */
+  get unpublished(): number {
+    return this.pendingFrames;
+  }
+
   /** Makes every claimed frame visible to the consumer, and wakes it if it sleeps. */
   publish(): void {
     if (this.pendingFrames === 0) return;

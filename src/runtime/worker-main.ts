@@ -60,36 +60,28 @@ const timing = setup.stageTiming ? new WorkerStageTiming() : null;
 const inboundStamps = setup.stageTiming ? new RingStamps(setup.stageTiming.inbound, setup.inbound[0]!) : null;
 const egressStamps = setup.stageTiming ? new RingStamps(setup.stageTiming.egress, setup.egress) : null;
 
-/** Frames written to each producer and not yet published (publishing per frame costs a wake-up each). */
-const unpublished = new Map<RingProducer, number>();
+/** Publishing per frame costs a wake-up each: a producer publishes every PUBLISH_EVERY frames and at the end of each round. */
 const PUBLISH_EVERY = 64;
+const producers: RingProducer[] = [egress, ...(peers ?? [])];
 
 function write(p: RingProducer, frame: Uint8Array, msgType: number, partition: number, flags: number, originNs: number): boolean {
   let at = p.claim(frame.length);
   if (at < 0) {
     // Full: let the consumer see (and free) what is pending, then try once more.
-    publish(p);
+    p.publish();
     at = p.claim(frame.length);
     if (at < 0) return false;
   }
   writeFrameHeaderFast(p.view, at, frame.length, msgType, partition, ++seq, originNs, flags);
   p.u8.set(frame, at + 24);
   if (egressStamps !== null && p === egress) egressStamps.stamp(at, monotonicNs());
-  const n = (unpublished.get(p) ?? 0) + 1;
-  if (n >= PUBLISH_EVERY) publish(p);
-  else unpublished.set(p, n);
+  if (p.unpublished >= PUBLISH_EVERY) p.publish();
   return true;
-}
-
-function publish(p: RingProducer): void {
-  p.publish();
-  unpublished.delete(p);
 }
 
 /** Publishes everything written since the last round: the end of each round of polls. */
 function publishAll(): void {
-  for (const p of unpublished.keys()) p.publish();
-  unpublished.clear();
+  for (let i = 0; i < producers.length; i++) producers[i]!.publish();
 }
 
 /** Egress to the main thread: it always drains, so waiting for room cannot deadlock. */
