@@ -27,6 +27,7 @@ import { FixedFrame } from '../wire/fixed-frame.js';
 import { type MonitorLevel, RiskMonitor, type RiskAlertFacts } from './risk-monitor.js';
 
 const BUY = 1;
+const abs = (v: bigint): bigint => (v < 0n ? -v : v);
 const utf8 = new TextEncoder();
 
 /** What the account stage knows of one order it accepted. */
@@ -60,12 +61,14 @@ interface Holding extends MonitorLevel {
   quantity: bigint;
   cost: bigint;
   realized: bigint;
-  /** The mark of the last valuation (board price as a number, or -1 for the last fill). */
-  markSeen: number;
+  /** The board's version of the mark at the last valuation: the holding is valued again only when it moves. */
+  markVersion: number;
   /** That valuation: mark, quantity x mark, and unrealized P&L (recomputed when the mark moves or a fill lands). */
   mark: bigint;
   marketValue: bigint;
   unrealized: bigint;
+  /** The realized P&L in the account's totals (realized moves with fills, between valuations). */
+  realizedCounted: bigint;
   /** Filled since the last valuation: its Position is emitted with the next one, at its last fill's time. */
   filled: boolean;
   filledTs: bigint;
@@ -82,6 +85,16 @@ interface Account {
   /** Cash moved by fills: sells add, buys subtract. */
   cashFlow: bigint;
   holdings: Map<number, Holding>;
+  /** The same holdings, in the order they opened: iterated on every valuation. */
+  holdingList: Holding[];
+  /**
+   * Sums over the holdings as of their last valuation, kept by each holding's change: a valuation
+   * touches only the holdings whose mark moved or that filled.
+   */
+  realizedSum: bigint;
+  unrealizedSum: bigint;
+  marketValueSum: bigint;
+  grossSum: bigint;
   /** Day P&L last handed to the risk state. */
   reportedPnl: bigint;
   open: Set<HeldOrder>;
@@ -256,7 +269,7 @@ export class TradeEngine implements Job {
     if (!a) {
       a = {
         loss: { level: 0 },
-        id: this.accounts.size + 1, name, policy: null, dailyLossLimit: 0n, initialCash: 0n, cashFlow: 0n, holdings: new Map(), reportedPnl: 0n,
+        id: this.accounts.size + 1, name, policy: null, dailyLossLimit: 0n, initialCash: 0n, cashFlow: 0n, holdings: new Map(), holdingList: [], realizedSum: 0n, unrealizedSum: 0n, marketValueSum: 0n, grossSum: 0n, reportedPnl: 0n,
         open: new Set(), killed: false, policyVersion: 0n, killedAtVersion: 0n, lastOutputPnl: 0n, unvaluedTs: null, unvaluedOrigin: 0,
       };
       this.accounts.set(name, a);
@@ -286,10 +299,8 @@ export class TradeEngine implements Job {
 
   /** Whether any of the account's marks moved since its last valuation. */
   private marksMoved(acc: Account): boolean {
-    for (const h of acc.holdings.values()) {
-      const seen = this.ctx.prices.read(h.symbolId - 1, this.markOut) ? this.markOut.price : -1;
-      if (seen !== h.markSeen) return true;
-    }
+    const list = acc.holdingList;
+    for (let i = 0; i < list.length; i++) if (this.ctx.prices.version(list[i]!.symbolId - 1) !== list[i]!.markVersion) return true;
     return false;
   }
 
@@ -350,6 +361,8 @@ export class TradeEngine implements Job {
     w.i64At(at.order_id!, orderId).strAt(at.account!, account).strAt(at.symbol!, symbol).u8At(at.accepted!, reason === RejectReason.NONE ? 1 : 0)
       .u16At(at.reason!, reason).i64At(at.limit!, limit).i64At(at.value!, value).i64At(at.ts_ns!, ts);
     this.ctx.emit(w.bytes(), Body.RiskDecision, f.partition, f.ingressNs);
+    // The sender waits on its decision: it goes out now, not with the rest of the round.
+    this.ctx.flush();
   }
 
   /** The open order `orderId` of account `accName`, or null (then an UNKNOWN_ORDER rejection is sent). */
@@ -528,10 +541,11 @@ export class TradeEngine implements Job {
     let h = acc.holdings.get(o.symbolId);
     if (!h) {
       h = {
-        level: 0, symbol: o.symbol, symbolId: o.symbolId, lastFill: price, quantity: 0n, cost: 0n, realized: 0n, markSeen: -2, mark: 0n,
-        marketValue: 0n, unrealized: 0n, filled: true, filledTs: ts,
+        level: 0, symbol: o.symbol, symbolId: o.symbolId, lastFill: price, quantity: 0n, cost: 0n, realized: 0n, markVersion: -1, mark: 0n,
+        marketValue: 0n, unrealized: 0n, realizedCounted: 0n, filled: true, filledTs: ts,
       };
       acc.holdings.set(o.symbolId, h);
+      acc.holdingList.push(h);
     }
     h.lastFill = price;
     h.filled = true;
@@ -562,43 +576,48 @@ export class TradeEngine implements Job {
    * Portfolio when `force` or when the P&L moved.
    */
   private revalue(acc: Account, ts: bigint, originNs: number, force: boolean): void {
-    const v: Valuation = { cash: acc.initialCash + acc.cashFlow, equity: 0n, gross: 0n, realized: 0n, unrealized: 0n };
-    let marketValue = 0n;
-    const alerts: RiskAlertFacts[] = [];
-    for (const h of acc.holdings.values()) {
-      const onBoard = this.ctx.prices.read(h.symbolId - 1, this.markOut);
-      const seen = onBoard ? this.markOut.price : -1;
-      if (seen !== h.markSeen || h.filled || (!onBoard && h.mark !== h.lastFill)) {
-        h.markSeen = seen;
-        h.mark = onBoard ? BigInt(seen) : h.lastFill;
-        h.marketValue = h.quantity * h.mark;
-        h.unrealized = h.marketValue - h.cost;
+    let alerts: RiskAlertFacts[] | null = null;
+    const list = acc.holdingList;
+    for (let i = 0; i < list.length; i++) {
+      const h = list[i]!;
+      const version = this.ctx.prices.version(h.symbolId - 1);
+      if (version !== h.markVersion || h.filled) {
+        // Read after the version: a price written in between is valued now and again next time.
+        h.markVersion = version;
+        h.mark = this.ctx.prices.read(h.symbolId - 1, this.markOut) ? BigInt(this.markOut.price) : h.lastFill;
+        const marketValue = h.quantity * h.mark;
+        const unrealized = marketValue - h.cost;
+        acc.realizedSum += h.realized - h.realizedCounted;
+        acc.unrealizedSum += unrealized - h.unrealized;
+        acc.marketValueSum += marketValue - h.marketValue;
+        acc.grossSum += abs(marketValue) - abs(h.marketValue);
+        h.realizedCounted = h.realized;
+        h.marketValue = marketValue;
+        h.unrealized = unrealized;
+        // The position limit is judged on quantity x mark: only a holding whose value moved can change level.
+        const alert = this.monitor.position(h, h.symbol, h.quantity, h.mark, h.realized + h.unrealized);
+        if (alert) (alerts ??= []).push(alert);
       }
-      v.realized += h.realized;
-      v.unrealized += h.unrealized;
-      marketValue += h.marketValue;
-      v.gross += h.marketValue < 0n ? -h.marketValue : h.marketValue;
-      const alert = this.monitor.position(h, h.symbol, h.quantity, h.mark, h.realized + h.unrealized);
-      if (alert) alerts.push(alert);
       if (h.filled) {
         h.filled = false;
         // Its own fill's time, not the batch's latest: the same however frames were batched.
         this.emitPosition(acc, h, h.quantity, h.cost, h.realized, h.unrealized, h.mark, h.filledTs, originNs);
       }
     }
-    v.equity = v.cash + marketValue;
+    const cash = acc.initialCash + acc.cashFlow;
+    const v: Valuation = { cash, equity: cash + acc.marketValueSum, gross: acc.grossSum, realized: acc.realizedSum, unrealized: acc.unrealizedSum };
     const dayPnl = v.realized + v.unrealized;
     if (dayPnl !== acc.reportedPnl) {
       this.risk.addPnl(acc.id, dayPnl - acc.reportedPnl);
       acc.reportedPnl = dayPnl;
     }
     const loss = this.monitor.dailyLoss(acc.loss, dayPnl, acc.dailyLossLimit);
-    if (loss) alerts.push(loss);
+    if (loss) (alerts ??= []).push(loss);
     if (force || dayPnl !== acc.lastOutputPnl) {
       acc.lastOutputPnl = dayPnl;
       this.emitPnl(acc, v, ts, originNs);
     }
-    for (const a of alerts) this.emitRiskAlert(acc.name, a, ts, originNs);
+    if (alerts) for (const a of alerts) this.emitRiskAlert(acc.name, a, ts, originNs);
     if (!acc.killed && this.monitor.shouldKill(acc.loss)) this.kill(acc, dayPnl, ts, originNs);
   }
 

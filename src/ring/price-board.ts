@@ -139,6 +139,14 @@ export class PriceBoard {
     Atomics.store(this.i32, base, seq + 2);
   }
 
+  /**
+   * The slot's version: it changes with every write, so a reader that kept it knows, with one load,
+   * whether the price moved since (a version read during a write is odd and never matches).
+   */
+  version(slot: number): number {
+    return Atomics.load(this.i32, slot * SLOT_INTS);
+  }
+
   /** Reads a slot into `out`; false when it was never written. Retries across a concurrent write. */
   read(slot: number, out: LastPrice): boolean {
     const base = slot * SLOT_INTS;

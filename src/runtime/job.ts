@@ -30,6 +30,11 @@ export interface JobContext {
    */
   emit(frame: Uint8Array, msgType: number, partition: number, originNs?: number): void;
   /**
+   * Makes what this worker emitted so far visible to the main thread now, rather than at the end of
+   * its round (every 64 frames otherwise): for an output someone waits on, such as a risk decision.
+   */
+  flush(): void;
+  /**
    * Sends a frame to the worker owning `partition` (directly or via the main thread, as configured);
    * it arrives with FrameInfo.routed set and FrameInfo.ingressNs = `originNs` (default now).
    */

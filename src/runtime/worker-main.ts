@@ -141,6 +141,7 @@ const contextFor = (options: unknown): JobContext => ({
   ownedPartitions,
   options,
   emit,
+  flush: () => egress.publish(),
   route,
   nowNs: monotonicNs,
   symbols,
