@@ -36,3 +36,17 @@ test('prices round-trip exactly; an unwritten slot reads as absent', () => {
     expect(out).toEqual({ price, tsNs: ts });
   }
 });
+
+test('a slot\'s version: 0 until written, two more for each write (even between writes), its own per slot', () => {
+  const board = new PriceBoard(createPriceBoardMemory(8));
+  expect(board.version(3)).toBe(0);
+  board.publish(3, 101, 1);
+  expect(board.version(3)).toBe(2);
+  board.publish(3, 101, 2); // the same price again still moves the version: a reader values once more
+  board.publish(3, 99, 3);
+  expect(board.version(3)).toBe(6);
+  expect(board.version(4)).toBe(0);
+  const out: LastPrice = { price: 0, tsNs: 0 };
+  expect(board.read(3, out)).toBe(true);
+  expect(out).toEqual({ price: 99, tsNs: 3 });
+});
