@@ -1,7 +1,7 @@
 // Where benchmark results go: bench/results/<name>.json with the machine and git revision, and
 // bench/RESULTS.md regenerated from every results file (never edited by hand).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../src/package-root.js';
@@ -27,6 +27,13 @@ export function gitRevision(): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** CPU time the hypervisor gave to other guests, in ms, summed over CPUs (Linux /proc/stat; 0 elsewhere). */
+export function stolenMs(): number {
+  if (!existsSync('/proc/stat')) return 0;
+  const ticks = Number(readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/)[8] ?? 0);
+  return ticks * 10; // USER_HZ = 100
 }
 
 export function machine(): BenchRecord['machine'] {

@@ -4,7 +4,6 @@
 // - One-hop latency at a fixed open-loop rate (1 M frames/s): frame i is due at t0 + i µs and carries
 //   that planned time, so a stall shows up in every frame it delays (no coordinated omission); HDR
 //   percentiles for a consumer that spins and for one that parks.
-import { existsSync, readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { RingBuffer } from 'ringbuf.js';
 import { createRingRegion, DEFAULT_WAIT, frameSlot, RingProducer, type WaitStrategy } from '../src/ring/spsc-ring.js';
@@ -12,7 +11,7 @@ import { writeFrameHeaderFast } from '../src/wire/frame-header.js';
 import { monotonicNs } from '../src/runtime/clock.js';
 import { distFile } from '../src/package-root.js';
 import type { Percentiles } from '../src/metrics/histogram.js';
-import { saveRecord } from './report.js';
+import { saveRecord, stolenMs } from './report.js';
 import type { BenchRunOptions } from './index.js';
 
 const FRAME_BYTES = 64;
@@ -91,13 +90,6 @@ async function ringbufjsThroughput(frames: number): Promise<number> {
     }
   });
   return frames / ((done.doneNs - start) / 1e9);
-}
-
-/** CPU time the hypervisor gave to other guests, in ms, summed over CPUs (Linux /proc/stat). */
-function stolenMs(): number {
-  if (!existsSync('/proc/stat')) return 0;
-  const ticks = Number(readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/)[8] ?? 0);
-  return ticks * 10; // USER_HZ = 100
 }
 
 /**

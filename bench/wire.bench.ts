@@ -1,11 +1,13 @@
 // `tickwave bench wire`: what the wire format costs per message, against JSON measured in the same
 // run. Encode (flatc builder into a frame), verify+read (tickwave's verifier, then every field through
 // flatc's accessors, in place), the AssemblyScript verifier, and JSON.stringify / JSON.parse of the
-// same message as a plain object. Each benchmark iteration handles a batch of messages; tinybench
+// same message as a plain object; and an exec report written by a Builder against FixedFrame (the
+// trade engine's writer of fixed-shape outputs). Each benchmark iteration handles a batch of messages; tinybench
 // times the batches and an HDR histogram gives percentiles of the per-message cost.
 import * as flatbuffers from 'flatbuffers';
 import { Bench } from 'tinybench';
-import { Body, Envelope, Exchange, Order, OrderType, Quote, SelfTradePrevention, Side, TimeInForce } from '../src/wire/generated/index.js';
+import { Body, Envelope, Exchange, ExecReport, ExecStatus, Order, OrderType, Quote, RejectReason, SelfTradePrevention, Side, TimeInForce } from '../src/wire/generated/index.js';
+import { FixedFrame } from '../src/wire/fixed-frame.js';
 import { Verifier } from '../src/wire/verifier.js';
 import { WireBuffer } from '../src/wire/wire-buffer.js';
 import { WireBuilder } from '../src/wire/wire-builder.js';
@@ -84,6 +86,34 @@ function encodeQuote(b: flatbuffers.Builder, q: QuoteJson): void {
   b.finish(Envelope.createEnvelope(b, Body.Quote, quote), 'TWV1');
 }
 
+interface ExecJson {
+  order_id: bigint; account: string; symbol: string; exec_id: bigint; exec_seq: bigint; status: ExecStatus; side: Side;
+  last_qty: bigint; last_price: bigint; leaves_qty: bigint; cum_qty: bigint; reason: RejectReason; ts_ns: bigint;
+}
+
+function sampleExecs(): ExecJson[] {
+  return Array.from({ length: SET }, (_, i) => ({
+    order_id: BigInt(1_000_000 + i), account: `TRADER_${String(1 + (i % 20)).padStart(3, '0')}`, symbol: SYMBOLS[i % SYMBOLS.length]!,
+    exec_id: BigInt(7_000_000 + i), exec_seq: BigInt(1 + (i % 3)), status: i % 3 ? ExecStatus.PARTIAL : ExecStatus.NEW, side: i % 2 ? Side.SELL : Side.BUY,
+    last_qty: BigInt(i % 3 ? 100 : 0), last_price: BigInt(175_230_000 + (i % 100) * 10_000), leaves_qty: BigInt(100 * (i % 4)),
+    cum_qty: BigInt(100 * (i % 3)), reason: RejectReason.NONE, ts_ns: BigInt(1_763_769_600_000_000_000 + i * 1000),
+  }));
+}
+
+function encodeExec(b: flatbuffers.Builder, e: ExecJson): void {
+  b.clear();
+  const body = ExecReport.createExecReport(b, e.order_id, b.createString(e.account), b.createString(e.symbol), e.exec_id, e.exec_seq, e.status, e.side,
+    e.last_qty, e.last_price, e.leaves_qty, e.cum_qty, e.reason, e.ts_ns);
+  b.finish(Envelope.createEnvelope(b, Body.ExecReport, body), 'TWV1');
+}
+
+function writeExec(w: FixedFrame, e: ExecJson): Uint8Array {
+  const at = w.begin().at;
+  return w.i64At(at.order_id!, e.order_id).strAt(at.account!, e.account).strAt(at.symbol!, e.symbol).i64At(at.exec_id!, e.exec_id)
+    .i64At(at.exec_seq!, e.exec_seq).u8At(at.status!, e.status).u8At(at.side!, e.side).i64At(at.last_qty!, e.last_qty).i64At(at.last_price!, e.last_price)
+    .i64At(at.leaves_qty!, e.leaves_qty).i64At(at.cum_qty!, e.cum_qty).u16At(at.reason!, e.reason).i64At(at.ts_ns!, e.ts_ns).bytes();
+}
+
 /** Frames laid end to end, 8-aligned, as they would sit in a ring. */
 function layOut(encodeOne: (b: flatbuffers.Builder, i: number) => void): { bytes: Uint8Array; offsets: number[]; lengths: number[] } {
   const b = new flatbuffers.Builder(256);
@@ -107,6 +137,8 @@ export async function runWireBench(opts: WireBenchOptions = {}): Promise<Record<
   const log = opts.log ?? ((line: string) => console.log(line));
   const orders = sampleOrders();
   const quotes = sampleQuotes();
+  const execs = sampleExecs();
+  const fixedExec = new FixedFrame('ExecReport');
   const orderStrings = orders.map((o) => JSON.stringify(o));
   const quoteStrings = quotes.map((q) => JSON.stringify(q));
   const orderFrames = layOut((b, i) => encodeOrder(b, orders[i]!));
@@ -194,6 +226,15 @@ export async function runWireBench(opts: WireBenchOptions = {}): Promise<Record<
         sink += q.symbol.length + q.exchange.length + q.bid + q.ask + q.bid_size + q.ask_size + q.last + q.volume + q.ts_ns;
       }
     }],
+    ['encode ExecReport (Builder)', () => {
+      for (let k = 0; k < BATCH; k++) {
+        encodeExec(builder, execs[next()]!);
+        scratch.set(builder.asUint8Array(), 0);
+      }
+    }],
+    ['encode ExecReport (FixedFrame)', () => {
+      for (let k = 0; k < BATCH; k++) scratch.set(writeExec(fixedExec, execs[next()]!), 0);
+    }],
   ];
 
   const bench = new Bench({ name: 'wire', time: opts.quick ? 150 : 1000, warmupTime: opts.quick ? 50 : 250, retainSamples: true });
@@ -234,6 +275,9 @@ export async function runWireBench(opts: WireBenchOptions = {}): Promise<Record<
     ratio_vs_json_quote: round(get('JSON.parse Quote') / get('verify+read Quote'), 2),
     verify_read_p99_ns_order: p99.get('verify+read Order')!,
     json_parse_p99_ns_order: p99.get('JSON.parse Order')!,
+    encode_ns_exec_builder: round(get('encode ExecReport (Builder)')),
+    encode_ns_exec_fixed_frame: round(get('encode ExecReport (FixedFrame)')),
+    ratio_fixed_frame_vs_builder: round(get('encode ExecReport (Builder)') / get('encode ExecReport (FixedFrame)'), 2),
     order_frame_bytes: orderFrames.lengths[0]!,
     order_json_bytes: orderStrings[0]!.length,
   };
@@ -241,6 +285,7 @@ export async function runWireBench(opts: WireBenchOptions = {}): Promise<Record<
   const notes = [
     `JSON.parse / verify+read, Order: ${summary.ratio_vs_json}x; Quote: ${summary.ratio_vs_json_quote}x (above 1: the wire format is faster)`,
     `Order frame ${summary.order_frame_bytes} bytes vs ${summary.order_json_bytes} bytes of JSON`,
+    `ExecReport written by FixedFrame: ${summary.ratio_fixed_frame_vs_builder}x faster than a Builder (the trade engine's outputs are written this way)`,
     'per-message cost in ns within each timed batch of 256 (HDR histogram); the summary and ratios use the medians',
   ];
   log(table);
