@@ -59,8 +59,8 @@ export class OutputEvents {
     exec_report: latencyHistogram(),
     alert: latencyHistogram(),
   };
-  /** Outputs counted by message type name. */
-  readonly counts = new Map<string, number>();
+  /** Outputs counted by message type (the Body tag, 0..255). */
+  private readonly countByType = new Float64Array(256);
 
   on<K extends RuntimeEventName>(name: K, handler: (e: RuntimeEvents[K]) => void): void {
     const list = this.handlers.get(name) ?? [];
@@ -68,16 +68,23 @@ export class OutputEvents {
     this.handlers.set(name, list);
   }
 
+  /** Outputs so far by message type name (types with none left out). */
+  counts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (let t = 0; t < 256; t++) if (this.countByType[t]! > 0) out[Body[t] ?? `type ${t}`] = this.countByType[t]!;
+    return out;
+  }
+
   /** One output frame: count it, time it from its cause, and hand it to listeners of its kind. */
   deliver(view: DataView, at: number, length: number, msgType: number, originNs: number, nowNs: number, onError: (e: unknown) => void): void {
     const stage = STAGE_OF[msgType as Body];
     if (stage !== undefined && originNs > REPLAY_ORIGIN && nowNs >= originNs) this.histograms[stage].recordValue(Math.round(nowNs - originNs));
-    const name = Body[msgType] ?? `type ${msgType}`;
-    this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
+    this.countByType[msgType & 255]!++;
     const event = EVENT_OF[msgType as Body];
     if (event === undefined) return;
     const list = this.handlers.get(event);
     if (!list) return;
+    const name = Body[msgType]!;
     const bytes = new Uint8Array(view.buffer, view.byteOffset + at, length).slice();
     const body = Envelope.getRootAsEnvelope(new WireBuffer(bytes)).unpack().body;
     const payload = event === 'alert' ? { kind: name as AlertKind, alert: body as Alert } : body;

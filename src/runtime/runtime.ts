@@ -412,7 +412,7 @@ export class Runtime {
 
   /** Outputs so far, by message type name. */
   outputCounts(): Record<string, number> {
-    return Object.fromEntries(this.events.counts);
+    return this.events.counts();
   }
 
   private readonly deliver = (view: DataView, at: number, length: number): void => {
