@@ -79,7 +79,7 @@ test('strings longer than the first buffer, multi-byte and empty, come back exac
       .u8At(frame.at.accepted!, 1).u16At(frame.at.reason!, 0).i64At(frame.at.limit!, -5n).i64At(frame.at.value!, 0n).i64At(frame.at.ts_ns!, 7n);
     const bytes = frame.bytes().slice();
     expect(verifier.verifyBytes(bytes)).toBe(MESSAGE_TYPE_NAMES.indexOf('RiskDecision'));
-    const d = Envelope.getRootAsEnvelope(new flatbuffers.ByteBuffer(bytes)).unpack().body as Record<string, unknown>;
+    const d = Envelope.getRootAsEnvelope(new flatbuffers.ByteBuffer(bytes)).unpack().body as unknown as Record<string, unknown>;
     expect(d).toMatchObject({ account, symbol, orderId: 2n ** 64n - 1n, accepted: true, limit: -5n, tsNs: 7n });
   }
 });

@@ -10,6 +10,7 @@
 // back re-arms it.
 import { RiskAlertKind, Severity } from '../wire/generated/index.js';
 import type { PipelineConfig } from './config.js';
+import { absTicks } from '../wire/codec.js';
 
 const OK = 0;
 const WARNING = 1;
@@ -24,7 +25,6 @@ export interface RiskAlertFacts {
   severity: Severity;
 }
 
-const abs = (v: bigint): bigint => (v < 0n ? -v : v);
 
 /** Where the monitor keeps one position's or one account's level (held by the caller's own record). */
 export interface MonitorLevel {
@@ -49,7 +49,7 @@ export class RiskMonitor {
   /** One symbol's position of an account, valued at `mark`; the alert to emit, if any. */
   position(state: MonitorLevel, symbol: string, quantity: bigint, mark: bigint, pnl: bigint): RiskAlertFacts | null {
     const limit = this.cfg.positionLimit;
-    const lvl = this.level(abs(quantity * mark), limit, false);
+    const lvl = this.level(absTicks(quantity * mark), limit, false);
     if (!this.enter(state, lvl)) return null;
     return {
       symbol,

@@ -25,9 +25,9 @@ import { resolvePipelineConfig, type PipelineConfig } from './config.js';
 import { FrameReader, FrameWriter, symbolSlot } from './frame-io.js';
 import { FixedFrame } from '../wire/fixed-frame.js';
 import { type MonitorLevel, RiskMonitor, type RiskAlertFacts } from './risk-monitor.js';
+import { absTicks } from '../wire/codec.js';
 
 const BUY = 1;
-const abs = (v: bigint): bigint => (v < 0n ? -v : v);
 const utf8 = new TextEncoder();
 
 /** What the account stage knows of one order it accepted. */
@@ -269,7 +269,8 @@ export class TradeEngine implements Job {
     if (!a) {
       a = {
         loss: { level: 0 },
-        id: this.accounts.size + 1, name, policy: null, dailyLossLimit: 0n, initialCash: 0n, cashFlow: 0n, holdings: new Map(), holdingList: [], realizedSum: 0n, unrealizedSum: 0n, marketValueSum: 0n, grossSum: 0n, reportedPnl: 0n,
+        id: this.accounts.size + 1, name, policy: null, dailyLossLimit: 0n, initialCash: 0n, cashFlow: 0n, holdings: new Map(), holdingList: [],
+        realizedSum: 0n, unrealizedSum: 0n, marketValueSum: 0n, grossSum: 0n, reportedPnl: 0n,
         open: new Set(), killed: false, policyVersion: 0n, killedAtVersion: 0n, lastOutputPnl: 0n, unvaluedTs: null, unvaluedOrigin: 0,
       };
       this.accounts.set(name, a);
@@ -590,7 +591,7 @@ export class TradeEngine implements Job {
         acc.realizedSum += h.realized - h.realizedCounted;
         acc.unrealizedSum += unrealized - h.unrealized;
         acc.marketValueSum += marketValue - h.marketValue;
-        acc.grossSum += abs(marketValue) - abs(h.marketValue);
+        acc.grossSum += absTicks(marketValue) - absTicks(h.marketValue);
         h.realizedCounted = h.realized;
         h.marketValue = marketValue;
         h.unrealized = unrealized;

@@ -7,6 +7,7 @@ import { M64, mix64, u64 } from './state-hash.js';
 import { instantiateKernel } from '../runtime/kernel-module.js';
 import { RejectReason } from '../wire/generated/index.js';
 import { AccountStatus } from '../wire/generated/index.js';
+import { absTicks } from '../wire/codec.js';
 
 export interface RiskPolicy {
   status: AccountStatus;
@@ -45,7 +46,6 @@ export interface PreTradeRisk {
 const BUY = 1;
 const SELL = 2;
 const I64_MAX = (1n << 63n) - 1n;
-const abs = (v: bigint): bigint => (v < 0n ? -v : v);
 
 interface RefAccount extends RiskPolicy {
   id: number;
@@ -147,13 +147,13 @@ export class PreTradeRiskReference implements PreTradeRisk {
     const e = this.entries.get(`${account}:${symbol}`);
     const pos = e?.position ?? 0n;
     const cap = e && e.cap >= 0n ? e.cap : a.defaultPositionCap;
-    const worst = abs(side === BUY ? pos + (e?.pendingBuy ?? 0n) + quantity : pos - (e?.pendingSell ?? 0n) - quantity);
+    const worst = absTicks(side === BUY ? pos + (e?.pendingBuy ?? 0n) + quantity : pos - (e?.pendingSell ?? 0n) - quantity);
     if (cap > 0n && worst > cap) return verdict(RejectReason.POSITION_CAP, cap, worst);
     let gross = notional;
     for (const x of a.entries) {
       let m = this.marks.get(x.symbol) ?? 0n;
       if (m <= 0n) m = x.symbol === symbol ? px : x.lastPrice;
-      gross += (abs(x.position) + x.pendingBuy + x.pendingSell) * m;
+      gross += (absTicks(x.position) + x.pendingBuy + x.pendingSell) * m;
     }
     if (a.grossExposureLimit > 0n && gross > a.grossExposureLimit) return verdict(RejectReason.GROSS_EXPOSURE, a.grossExposureLimit, gross);
     if (a.maxLeverageBp > 0n) {

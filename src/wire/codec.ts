@@ -20,6 +20,11 @@ export function toTicks(value: number): bigint {
   return BigInt(scaled);
 }
 
+/** The magnitude of a signed int64 quantity or amount (a short position, a loss). */
+export function absTicks(v: bigint): bigint {
+  return v < 0n ? -v : v;
+}
+
 /** Wire ticks to a decimal number (for display and JSON; exact below 2^53 ticks). */
 export function fromTicks(ticks: bigint | number): number {
   if (typeof ticks === 'number') return ticks / PRICE_SCALE;
