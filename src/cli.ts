@@ -20,7 +20,9 @@ Usage:
                                     TICKWAVE_TOKEN, else a random one is printed); --ws-auth: the
                                     feeds need it too
   tickwave produce --kafka BROKERS [--rate N] [--events N] [--seed N] [--traders N] [--prefix P]
-                                    publish the simulator into Kafka's topics
+                   [--topic-partitions N] [--frames-per-value N]
+                                    publish the simulator into Kafka's topics; --frames-per-value:
+                                    up to N frames of one partition in each value (default 1)
   tickwave check                     check that the wire format, the Wasm reader and the runtime work here
   tickwave bench [name] [--quick] [--json] [--no-save]
                                     run every benchmark, or one by name; --quick keeps it short,

@@ -103,7 +103,8 @@ describe('tickwave produce: bad options are named', () => {
     [['--rate', '5'], 'tickwave produce: --kafka <brokers> (or KAFKA_BROKERS) is required'],
     [['--kafka', '127.0.0.1:1', '--rate', '0'], 'tickwave produce: --rate must be events per second above 0, got "0"'],
     [['--kafka', '127.0.0.1:1', '--events', '2.5'], 'tickwave produce: --events must be an integer of at least 0, got "2.5"'],
-    [['--kafka', '127.0.0.1:1', '--speed', '2'], 'tickwave produce: unknown option "--speed" for produce (allowed: --kafka, --rate, --events, --seed, --traders, --prefix, --topic-partitions)'],
+    [['--kafka', '127.0.0.1:1', '--frames-per-value', '0'], 'tickwave produce: --frames-per-value must be an integer from 1 to 10000, got "0"'],
+    [['--kafka', '127.0.0.1:1', '--speed', '2'], 'tickwave produce: unknown option "--speed" for produce (allowed: --kafka, --rate, --events, --seed, --traders, --prefix, --topic-partitions, --frames-per-value)'],
   ])('%j', async (args, message) => {
     const { produceCommand } = await import('../src/produce-command.js');
     const out: string[] = [];

@@ -9,7 +9,8 @@
 // 10000, compression lz4, partitioner murmur2_random (Kafka's Java default, so a key lands on the
 // same partition whichever client wrote it).
 import { rdkafka, type KafkaConfig } from './rdkafka.js';
-import { topicOf } from './topics.js';
+import { allTopics, topicOf } from './topics.js';
+import { FrameBatcher } from './frame-batch.js';
 import { keyAt } from '../runtime/partitioner.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { REPLAY_ORIGIN } from '../runtime/source.js';
@@ -50,6 +51,14 @@ export const DEFAULT_PRODUCER_CONFIG: KafkaConfig = {
 
 const QUEUE_FULL = -184;
 
+/** Frames by message type into batch values (KafkaSink.batcher()). */
+export interface BatchProducer {
+  /** Adds a frame (copied); a value is sent as soon as it is full. */
+  add(type: number, frame: Uint8Array): void;
+  /** Sends every partly filled value: the longest a frame waits is the time between two calls. */
+  flush(): void;
+}
+
 /** The dead-letter reason of a verifier rejection. */
 export function deadLetterReason(r: Rejection): DeadLetterReason {
   if (r.code === VerifyError.UNKNOWN_MESSAGE_TYPE) return DeadLetterReason.UNKNOWN_MESSAGE_TYPE;
@@ -60,7 +69,7 @@ export function deadLetterReason(r: Rejection): DeadLetterReason {
 export class KafkaSink {
   private readonly producer: InstanceType<typeof rdkafka.Producer>;
   private readonly prefix: string;
-  private readonly waiting: { topic: string; value: Buffer; key: Buffer | null }[] = [];
+  private readonly waiting: { topic: string; partition: number | null; value: Buffer; key: Buffer | null }[] = [];
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly counters = { produced: 0, delivered: 0, failed: 0, deadLetters: 0, replayed: 0 };
   private readonly errors: string[] = [];
@@ -116,14 +125,38 @@ export class KafkaSink {
     this.send(this.prefix + topic, Buffer.from(frame), key ? Buffer.from(key) : null);
   }
 
-  private send(topic: string, value: Buffer, key: Buffer | null): void {
+  private send(topic: string, value: Buffer, key: Buffer | null, partition: number | null = null): void {
     this.counters.produced++;
-    if (this.waiting.length > 0 || !this.tryProduce(topic, value, key)) this.wait(topic, value, key);
+    if (this.waiting.length > 0 || !this.tryProduce(topic, partition, value, key)) this.wait(topic, partition, value, key);
   }
 
-  private tryProduce(topic: string, value: Buffer, key: Buffer | null): boolean {
+  /**
+   * A producer of batch values (src/kafka/frame-batch.ts): frames added by message type go to their
+   * topics, up to `framesPerValue` in one value, each to the partition its key picks. Reads the
+   * topics' partition counts from the broker first.
+   */
+  async batcher(framesPerValue: number): Promise<BatchProducer> {
+    const counts = new Map<string, number>();
+    for (const topic of allTopics(this.prefix)) counts.set(topic, await this.partitionCount(topic));
+    const batcher = new FrameBatcher(framesPerValue, (topic) => counts.get(topic)!, (topic, partition, value) => {
+      this.send(topic, Buffer.from(value.buffer, value.byteOffset, value.byteLength), null, partition);
+    });
+    return { add: (type, frame) => batcher.add(topicOf(type, this.prefix), frame), flush: () => batcher.flush() };
+  }
+
+  private partitionCount(topic: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.producer.getMetadata({ topic, timeout: 15_000 }, (err, md) => {
+        const t = md?.topics.find((x) => x.name === topic);
+        if (err || !t || t.partitions.length === 0) reject(new Error(`kafka: cannot read the partitions of ${topic}: ${err?.message ?? 'no such topic'}`));
+        else resolve(t.partitions.length);
+      });
+    });
+  }
+
+  private tryProduce(topic: string, partition: number | null, value: Buffer, key: Buffer | null): boolean {
     try {
-      this.producer.produce(topic, null, value, key);
+      this.producer.produce(topic, partition, value, key);
       return true;
     } catch (e) {
       if ((e as { code?: number }).code === QUEUE_FULL) return false;
@@ -134,12 +167,12 @@ export class KafkaSink {
   }
 
   /** librdkafka's queue is full: keep the message in order and retry shortly (never dropped). */
-  private wait(topic: string, value: Buffer, key: Buffer | null): void {
-    this.waiting.push({ topic, value, key });
+  private wait(topic: string, partition: number | null, value: Buffer, key: Buffer | null): void {
+    this.waiting.push({ topic, partition, value, key });
     this.retryTimer ??= setInterval(() => {
       while (this.waiting.length > 0) {
         const m = this.waiting[0]!;
-        if (!this.tryProduce(m.topic, m.value, m.key)) return;
+        if (!this.tryProduce(m.topic, m.partition, m.value, m.key)) return;
         this.waiting.shift();
       }
       clearInterval(this.retryTimer!);

@@ -16,11 +16,15 @@
 // source stops taking messages, waits until the runtime has handled every frame it was given and
 // delivered their outputs, waits for the output sink's delivery reports, then commits. A restart
 // resumes after the last commit (at least once; the engine's outputs carry ids that repeat exactly).
-// Back-pressure: while the owner's ring is full the source pauses its partitions and resumes them
-// when there is room again.
+// Back-pressure: the source waits while the owner's ring is full; when it stays full past 50 ms the
+// source pauses its partitions, and resumes them when there is room again.
+// Values: one Envelope, or a batch of them (src/kafka/frame-batch.ts); a batch's frames are handed
+// over one by one, and a bad one is a dead letter of its own, named by its byte in the value.
 import { rdkafka, type KafkaConfig } from './rdkafka.js';
 import { deadLetterReason, type KafkaSink } from './kafka-sink.js';
+import { DeadLetterReason } from '../wire/generated/index.js';
 import { INPUT_TOPICS } from './topics.js';
+import { isFrameBatch, nextRecord, recordEnd } from './frame-batch.js';
 import { Ingest } from '../runtime/runtime.js';
 import { monotonicNs } from '../runtime/clock.js';
 import { REPLAY_ORIGIN, type Source, type SourceSink } from '../runtime/source.js';
@@ -50,7 +54,10 @@ export interface KafkaSourceOptions {
 }
 
 export interface KafkaSourceStats {
+  /** Frames taken from Kafka (a batch value counts each of its frames). */
   consumed: number;
+  /** Kafka messages taken. */
+  messages: number;
   ingested: number;
   deadLetters: number;
   commits: number;
@@ -72,6 +79,8 @@ export const DEFAULT_CONSUMER_CONFIG: KafkaConfig = {
 };
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** How long a full ring is waited on before the partitions are paused. */
+const BRIEF_WAIT_MS = 50;
 const EMPTY = new Uint8Array(0);
 
 interface PartitionState {
@@ -100,7 +109,8 @@ export class KafkaSource implements Source {
   private stopped = false;
   /** Next offset to commit per "topic\0partition": one past the last message handed to the runtime. */
   private readonly parts = new Map<string, PartitionState[]>();
-  private readonly counters = { consumed: 0, ingested: 0, deadLetters: 0, commits: 0, pauses: 0, replayed: 0 };
+  private readonly counters = { consumed: 0, messages: 0, ingested: 0, deadLetters: 0, commits: 0, pauses: 0, replayed: 0 };
+  private readonly recordLength = new Int32Array(1);
   /** Assignments whose committed offsets are still being looked up: nothing is handed over meanwhile. */
   private lookups = 0;
   private assigned: { topic: string; partition: number }[] = [];
@@ -195,7 +205,10 @@ export class KafkaSource implements Source {
           continue;
         }
         const messages = await this.consume(batch);
-        for (const m of messages) if (!this.hand(sink, m)) await this.handWaiting(sink, m);
+        for (const m of messages) {
+          const stopped = this.hand(sink, m, 0);
+          if (stopped >= 0) await this.handWaiting(sink, m, stopped);
+        }
         if (Date.now() >= nextCommit) {
           await this.commit(sink);
           nextCommit = Date.now() + interval;
@@ -211,14 +224,38 @@ export class KafkaSource implements Source {
   }
 
   /**
-   * One message to the runtime; false when the owner's ring is full (then handWaiting() takes it).
-   * Refusals are dead letters. Synchronous: a batch costs no promise per message.
+   * One message to the runtime, from byte `from` of its value (a batch resumes where a full ring
+   * stopped it). Returns -1 when all of it is handed over, else the byte to resume from. Refusals are
+   * dead letters. Synchronous: a batch costs no promise per message.
    */
-  private hand(sink: SourceSink, m: ConsumedMessage, waited = false): boolean {
-    const frame = m.value ?? EMPTY;
+  private hand(sink: SourceSink, m: ConsumedMessage, from: number): number {
+    const value = m.value ?? EMPTY;
     const ps = this.part(m.topic, m.partition);
     const replay = m.offset < ps.replayUntil;
     const origin = replay ? REPLAY_ORIGIN : this.o.latencyFrom === 'broker' && m.timestamp ? monotonicNs() - Math.max(0, Date.now() - m.timestamp) * 1e6 : undefined;
+    if (!isFrameBatch(value)) {
+      if (!this.handFrame(sink, m, value, -1, replay, origin)) return 0;
+    } else {
+      for (let at = from; ;) {
+        const envelope = nextRecord(value, at, this.recordLength);
+        if (envelope === -1) break;
+        if (envelope === -2) {
+          this.badRecord(m, value, at, replay);
+          break;
+        }
+        const length = this.recordLength[0]!;
+        if (!this.handFrame(sink, m, value.subarray(envelope, envelope + length), at, replay, origin)) return at;
+        at = recordEnd(envelope, length);
+      }
+    }
+    this.counters.messages++;
+    // Replayed offsets are below the committed one already: committing them would move it back.
+    if (!replay) ps.next = m.offset + 1;
+    return -1;
+  }
+
+  /** One frame to the runtime (`recordAt`: its record's byte in a batch value, or -1); false when its owner's ring is full. */
+  private handFrame(sink: SourceSink, m: ConsumedMessage, frame: Uint8Array, recordAt: number, replay: boolean, origin: number | undefined): boolean {
     const r = sink.ingest(frame, m.topic, origin);
     if (r === Ingest.FULL) return false;
     this.counters.consumed++;
@@ -229,27 +266,53 @@ export class KafkaSource implements Source {
       // A replayed value was dead-lettered the first time round.
       if (!replay) {
         const why = sink.lastRejection()!;
+        const detail = recordAt < 0 ? why.reason : `${why.reason} (in the batch record at byte ${recordAt} of the value)`;
         this.counters.deadLetters++;
-        this.o.sink.deadLetter(deadLetterReason(why), why.reason, why.offset, m.topic, m.partition, BigInt(m.offset), frame, BigInt(Date.now()) * 1_000_000n);
+        this.o.sink.deadLetter(deadLetterReason(why), detail, why.offset, m.topic, m.partition, BigInt(m.offset), frame, BigInt(Date.now()) * 1_000_000n);
       }
     } else {
       throw new Error(`kafka source: the runtime answered ${r} for ${m.topic}/${m.partition}@${m.offset}`);
     }
-    // Replayed offsets are below the committed one already: committing them would move it back.
-    if (!replay) ps.next = m.offset + 1;
-    if (waited) this.counters.pauses++;
     return true;
   }
 
-  /** The owner's ring is full: pause the partitions, wait for room, hand the message over, resume. */
-  private async handWaiting(sink: SourceSink, m: ConsumedMessage): Promise<void> {
+  /** A batch record whose length runs past the value: the rest of the value is one dead letter. */
+  private badRecord(m: ConsumedMessage, value: Uint8Array, at: number, replay: boolean): void {
+    this.counters.consumed++;
+    if (replay) return;
+    this.counters.deadLetters++;
+    const detail = `batch record at byte ${at} of the value is cut short: ${this.recordLength[0]} bytes left for its length and frame`;
+    this.o.sink.deadLetter(DeadLetterReason.MALFORMED, detail, at, m.topic, m.partition, BigInt(m.offset), value.subarray(at), BigInt(Date.now()) * 1_000_000n);
+  }
+
+  /**
+   * The owner's ring is full: wait for room and hand the rest of the message over. A short wait is
+   * the workers catching up with a batch; only if the ring stays full past BRIEF_WAIT_MS are the
+   * partitions paused (until it has room), so librdkafka stops fetching for nothing.
+   */
+  private async handWaiting(sink: SourceSink, m: ConsumedMessage, from: number): Promise<void> {
+    const until = Date.now() + BRIEF_WAIT_MS;
+    let at = from;
+    while (at >= 0 && Date.now() < until) {
+      await sink.whenWritable(this.frameAt(m.value ?? EMPTY, at), BRIEF_WAIT_MS);
+      at = this.hand(sink, m, at);
+    }
+    if (at < 0) return;
     const parts = this.assigned;
     this.consumer.pause(parts);
+    this.counters.pauses++;
     try {
-      while (!this.hand(sink, m, true)) await sink.whenWritable(m.value ?? EMPTY, 20);
+      for (; at >= 0; at = this.hand(sink, m, at)) await sink.whenWritable(this.frameAt(m.value ?? EMPTY, at), 20);
     } finally {
       this.consumer.resume(parts);
     }
+  }
+
+  /** The frame a full ring stopped at: the value itself, or the batch record at byte `at`. */
+  private frameAt(value: Uint8Array, at: number): Uint8Array {
+    if (!isFrameBatch(value)) return value;
+    const envelope = nextRecord(value, at, this.recordLength);
+    return envelope < 0 ? value : value.subarray(envelope, envelope + this.recordLength[0]!);
   }
 
   /** Commits what the runtime has processed and the sink delivered (the source takes nothing meanwhile). */

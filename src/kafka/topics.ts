@@ -1,6 +1,7 @@
 // The Kafka topics tickwave reads and writes, named as in the seed demo, and which message type goes
-// where. Every value is one Envelope (the wire format), keyed by the message's key field (symbol or
-// account), so a key's messages share a partition, as inside the runtime.
+// where. A value is one Envelope (the wire format), keyed by the message's key field (symbol or
+// account), so a key's messages share a partition, as inside the runtime; or a batch of Envelopes of
+// one partition (src/kafka/frame-batch.ts).
 import { Body } from '../wire/generated/index.js';
 
 export const TOPICS = {
