@@ -21,13 +21,14 @@ interface VenueQuote {
 interface SymbolQuotes {
   venues: VenueQuote[];
   newest: bigint;
-  /** Open opportunities by "buyExchange>sellExchange": the prices last alerted. */
-  open: Map<string, string>;
+  /** Open opportunities by buyExchange x 256 + sellExchange: the prices last alerted. */
+  open: Map<number, string>;
 }
 
 export class ArbitrageJob implements Job {
   private readonly cfg: PipelineConfig['arbitrage'];
   private readonly maxAgeNs: bigint;
+  private readonly minSpreadBp: bigint;
   private readonly reader = new FrameReader();
   private readonly writer = new FrameWriter();
   private readonly quote = new Quote();
@@ -36,6 +37,7 @@ export class ArbitrageJob implements Job {
   constructor(private readonly ctx: JobContext) {
     this.cfg = resolvePipelineConfig(ctx.options ?? {}).arbitrage;
     this.maxAgeNs = BigInt(this.cfg.maxQuoteAgeMs) * 1_000_000n;
+    this.minSpreadBp = BigInt(this.cfg.minSpreadBp);
   }
 
   onFrame(view: DataView, f: FrameInfo): void {
@@ -65,20 +67,21 @@ export class ArbitrageJob implements Job {
   }
 
   private judge(symbol: string, s: SymbolQuotes, buy: VenueQuote, sell: VenueQuote, usable: boolean, ts: bigint, f: FrameInfo): void {
-    const key = `${buy.exchange}>${sell.exchange}`;
+    // Called for every pair of venues on every quote: a number for a key, and no BigInt made on the way.
+    const key = buy.exchange * 256 + sell.exchange;
     const ask = buy.ask;
     const bid = sell.bid;
     const size = buy.askSize < sell.bidSize ? buy.askSize : sell.bidSize;
-    const open = usable && ask > 0n && bid > ask && (bid - ask) * 10_000n > BigInt(this.cfg.minSpreadBp) * ask && size >= this.cfg.minSize && size > 0n;
+    const open = usable && ask > 0n && bid > ask && (bid - ask) * 10_000n > this.minSpreadBp * ask && size >= this.cfg.minSize && size > 0n;
     if (!open) {
-      s.open.delete(key);
+      if (s.open.size > 0) s.open.delete(key);
       return;
     }
     const prices = `${ask}/${bid}`;
     if (s.open.get(key) === prices) return;
     s.open.set(key, prices);
     const spreadBp = (bid - ask) * 10_000n / ask;
-    const severity = (bid - ask) * 10_000n > 5n * BigInt(this.cfg.minSpreadBp) * ask ? Severity.CRITICAL : Severity.WARNING;
+    const severity = (bid - ask) * 10_000n > 5n * this.minSpreadBp * ask ? Severity.CRITICAL : Severity.WARNING;
     const b = this.writer.begin();
     const body = ArbitrageAlert.createArbitrageAlert(b, b.createString(symbol), buy.exchange, sell.exchange, ask, bid, Number(spreadBp), size, severity, ts);
     this.ctx.emit(this.writer.finish(Body.ArbitrageAlert, body), Body.ArbitrageAlert, f.partition, f.ingressNs);

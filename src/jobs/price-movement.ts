@@ -18,14 +18,17 @@ interface Reference {
 export class PriceMovementJob implements Job {
   private readonly cfg: PipelineConfig['priceMovement'];
   private readonly windowNs: bigint;
+  private readonly thresholdBp: bigint;
   private readonly reader = new FrameReader();
   private readonly writer = new FrameWriter();
   private readonly quote = new Quote();
-  private readonly refs = new Map<string, Reference>();
+  /** By symbol, then by exchange (no key string built per quote). */
+  private readonly refs = new Map<string, (Reference | undefined)[]>();
 
   constructor(private readonly ctx: JobContext) {
     this.cfg = resolvePipelineConfig(ctx.options ?? {}).priceMovement;
     this.windowNs = BigInt(this.cfg.windowMs) * 1_000_000n;
+    this.thresholdBp = BigInt(this.cfg.thresholdBp);
   }
 
   onFrame(view: DataView, f: FrameInfo): void {
@@ -38,16 +41,17 @@ export class PriceMovementJob implements Job {
     const symbol = q.symbol()!;
     const exchange = q.exchange();
     const start = ts - (((ts % this.windowNs) + this.windowNs) % this.windowNs);
-    const key = `${symbol}\u0000${exchange}`;
-    const ref = this.refs.get(key);
+    let byExchange = this.refs.get(symbol);
+    if (!byExchange) this.refs.set(symbol, (byExchange = []));
+    const ref = byExchange[exchange];
     if (!ref || ref.windowStart !== start) {
       // An older window's quote arriving late does not reset a newer reference.
-      if (!ref || start > ref.windowStart) this.refs.set(key, { windowStart: start, first: price, alerted: 0 });
+      if (!ref || start > ref.windowStart) byExchange[exchange] = { windowStart: start, first: price, alerted: 0 };
       return;
     }
     const move = price - ref.first;
     const size = move < 0n ? -move : move;
-    const threshold = BigInt(this.cfg.thresholdBp);
+    const threshold = this.thresholdBp;
     if (size * 10_000n <= threshold * ref.first) return;
     const direction = move > 0n ? 1 : 2;
     if ((ref.alerted & direction) !== 0) return;

@@ -144,14 +144,20 @@ export class KafkaSink {
     return { add: (type, frame) => batcher.add(topicOf(type, this.prefix), frame), flush: () => batcher.flush() };
   }
 
-  private partitionCount(topic: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.producer.getMetadata({ topic, timeout: 15_000 }, (err, md) => {
-        const t = md?.topics.find((x) => x.name === topic);
-        if (err || !t || t.partitions.length === 0) reject(new Error(`kafka: cannot read the partitions of ${topic}: ${err?.message ?? 'no such topic'}`));
-        else resolve(t.partitions.length);
+  /** The topic's partition count; a topic created a moment ago may take the broker a while to list. */
+  private async partitionCount(topic: string, timeoutMs = 15_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const md = await new Promise<{ err: { message: string } | null; count: number }>((resolve) => {
+        this.producer.getMetadata({ topic, timeout: 5_000 }, (err, data) => {
+          const t = data?.topics.find((x) => x.name === topic);
+          resolve({ err: err ?? null, count: t?.partitions.length ?? 0 });
+        });
       });
-    });
+      if (md.count > 0) return md.count;
+      if (Date.now() > deadline) throw new Error(`kafka: cannot read the partitions of ${topic}: ${md.err?.message ?? 'no such topic'}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 
   private tryProduce(topic: string, partition: number | null, value: Buffer, key: Buffer | null): boolean {
