@@ -23,39 +23,55 @@ const run = `${process.pid}${Date.now() % 1_000_000}`;
 
 beforeAll(startBroker, 310_000);
 
+const prefix = `bv${run}_`;
+const events = 6_000;
+const orderIds = new Set<bigint>();
+let setup = 0;
+
+/** Consumes the batch-value topics of the first test in a group of its own; the runtime's rings are `ringBytes`. */
+async function consumeAll(group: string, ringBytes?: number) {
+  const outputs = await KafkaSink.connect({ brokers: BROKERS, prefix });
+  const source = new KafkaSource({ brokers: BROKERS, groupId: group, prefix, sink: outputs, commitIntervalMs: 200 });
+  const rt = await startRuntime({ jobs: tradingJobs({ riskMonitor: { markIntervalMs: 0 } }), workers: 1, partitions: 4, sources: [source], ringBytes });
+  outputs.attach(rt);
+  const decided = new Set<bigint>();
+  rt.on('riskDecision', (d) => decided.add(d.orderId));
+  await until(() => source.stats().consumed >= events + setup, 120_000, 'the source to consume every frame');
+  await rt.whenIdle();
+  const inboundFull = rt.stats().full;
+  await rt.stop();
+  await outputs.disconnect();
+  return { stats: source.stats(), decided, inboundFull };
+}
+
 describe('batch values on Kafka', () => {
   it('tickwave produce --frames-per-value 50: every frame consumed and processed, every order decided', async () => {
-    const prefix = `bv${run}_`;
-    const events = 6_000;
     const r = spawnSync(process.execPath, [
       join(root, 'bin/tickwave.js'), 'produce', '--kafka', BROKERS, '--events', String(events), '--rate', '60000', '--prefix', prefix, '--frames-per-value', '50',
     ], { encoding: 'utf8', timeout: 120_000 });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const twin = new MarketSimulator({ seed: 42, eventsPerSecond: 60_000 });
-    const setup = twin.setupFrames().length;
-    const orderIds = new Set<bigint>();
+    setup = twin.setupFrames().length;
     for (let i = 0; i < events; i++) {
       const e = twin.next();
       if (e.type === Body.Order) orderIds.add((decode(e.frame) as { body: OrderT }).body.orderId);
     }
     expect(r.stdout).toMatch(new RegExp(`produce: 6,000 events \\(and ${setup} instruments and policies\\) to ${BROKERS} with prefix ${prefix}: [0-9,]+ values of up to 50 frames delivered, 0 failed`));
 
-    const outputs = await KafkaSink.connect({ brokers: BROKERS, prefix });
-    const source = new KafkaSource({ brokers: BROKERS, groupId: `tickwave-bv-${run}`, prefix, sink: outputs, commitIntervalMs: 200 });
-    const rt = await startRuntime({ jobs: tradingJobs({ riskMonitor: { markIntervalMs: 0 } }), workers: 1, partitions: 4, sources: [source] });
-    outputs.attach(rt);
-    const decided = new Set<bigint>();
-    rt.on('riskDecision', (d) => decided.add(d.orderId));
-    await until(() => source.stats().consumed === events + setup, 120_000, 'the source to consume every frame');
-    await rt.whenIdle();
-    await rt.stop();
-    await outputs.disconnect();
-    const s = source.stats();
+    const { stats: s, decided } = await consumeAll(`tickwave-bv-${run}`);
     expect(s).toMatchObject({ consumed: events + setup, ingested: events + setup, deadLetters: 0 });
     // The setup frames went one per value; the events at most 50 per value.
     expect(s.messages).toBeLessThan(setup + events / 10);
     // Every order decided (a replace that adds quantity is decided again, under its order's id).
+    expect(decided).toEqual(orderIds);
+  }, 240_000);
+
+  it('rings too small for a batch: the source resumes each value where the full ring stopped it, nothing lost or twice', async () => {
+    // 16 KiB rings hold about a hundred frames: most values fill one before they are all handed over.
+    const { stats: s, decided, inboundFull } = await consumeAll(`tickwave-bv-small-${run}`, 16 * 1024);
+    expect(inboundFull).toBeGreaterThan(0);
+    expect(s).toMatchObject({ consumed: events + setup, ingested: events + setup, deadLetters: 0 });
     expect(decided).toEqual(orderIds);
   }, 240_000);
 
