@@ -466,7 +466,8 @@ export class TickwaveServer {
     }
     if (this.o.kafka) {
       const k = this.o.kafka.source.stats();
-      p.counter('tickwave_kafka_consumed_messages_total', 'Messages consumed from Kafka', k.consumed)
+      p.counter('tickwave_kafka_consumed_messages_total', 'Messages consumed from Kafka', k.messages)
+        .counter('tickwave_kafka_consumed_frames_total', 'Frames consumed from Kafka (each frame of a batch value)', k.consumed)
         .counter('tickwave_kafka_dead_letters_total', 'Kafka messages sent to the dead-letter topic', k.deadLetters)
         .counter('tickwave_kafka_commits_total', 'Offset commits', k.commits)
         .gauge('tickwave_kafka_assigned_partitions', 'Partitions assigned to this process', k.assigned.length);
