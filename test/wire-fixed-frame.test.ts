@@ -89,3 +89,20 @@ test('a table that is not a message, a required field omitted, or a vector field
   expect(() => new FixedFrame('PnL', ['account'])).toThrow('FixedFrame: PnL.account is required and cannot be omitted');
   expect(() => new FixedFrame('DeadLetter')).toThrow('FixedFrame: DeadLetter.payload is not a scalar or a string');
 });
+
+test('a 64-bit field from its 32-bit halves or copied from other bytes equals the same value written as a BigInt', () => {
+  const rng = new Prng(SEED);
+  const viaBigInt = new FixedFrame('ExecReport', []);
+  const viaParts = new FixedFrame('ExecReport', []);
+  const src = new DataView(new ArrayBuffer(16));
+  const exec = viaBigInt.at.exec_id!;
+  const qty = viaBigInt.at.last_qty!;
+  for (let i = 0; i < 1_000; i++) {
+    const id = rng.u64();
+    const q = BigInt.asIntN(64, rng.u64()); // negative half the time
+    src.setBigInt64(4, q, true); // an unaligned source, as a field in a kernel's record may be
+    viaBigInt.begin().i64At(exec, id).i64At(qty, q);
+    viaParts.begin().i64HalvesAt(exec, Number(id & 0xffffffffn), Number(id >> 32n)).i64CopyAt(qty, src, 4);
+    expect(viaParts.bytes()).toEqual(viaBigInt.bytes());
+  }
+});

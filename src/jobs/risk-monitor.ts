@@ -32,12 +32,26 @@ export interface MonitorLevel {
 }
 
 export class RiskMonitor {
-  constructor(private readonly cfg: PipelineConfig['riskMonitor']) {}
+  /** The position limit and the value above which a position warns (limit x warnAtBp / 10,000, floored). */
+  private readonly positionLimit: bigint;
+  private readonly positionWarn: bigint;
+  /**
+   * The last daily loss limit judged, and the day P&L at which it breaches (-limit) and below which it
+   * warns (-(limit x warnAtBp / 10,000)): accounts mostly share one limit.
+   */
+  private lossLimit = -1n;
+  private lossBreachAt = 0n;
+  private lossWarnBelow = 0n;
 
-  private level(value: bigint, limit: bigint, inclusive: boolean): number {
-    if (limit <= 0n) return OK;
-    if (inclusive ? value >= limit : value > limit) return EXCEEDED;
-    return value * 10_000n > limit * BigInt(this.cfg.warnAtBp) ? WARNING : OK;
+  constructor(private readonly cfg: PipelineConfig['riskMonitor']) {
+    this.positionLimit = cfg.positionLimit;
+    this.positionWarn = this.warnAbove(cfg.positionLimit);
+  }
+
+  // value x 10,000 > limit x bp holds for an integer value exactly when value > floor(limit x bp / 10,000):
+  // the comparison then needs no product per valuation.
+  private warnAbove(limit: bigint): bigint {
+    return (limit * BigInt(this.cfg.warnAtBp)) / 10_000n;
   }
 
   private enter(state: MonitorLevel, level: number): boolean {
@@ -46,25 +60,44 @@ export class RiskMonitor {
     return level > before;
   }
 
-  /** One symbol's position of an account, valued at `mark`; the alert to emit, if any. */
-  position(state: MonitorLevel, symbol: string, quantity: bigint, mark: bigint, pnl: bigint): RiskAlertFacts | null {
-    const limit = this.cfg.positionLimit;
-    const lvl = this.level(absTicks(quantity * mark), limit, false);
-    if (!this.enter(state, lvl)) return null;
+  /**
+   * The level a position of absolute value `absValue` (|quantity x mark|) enters, or -1 when it
+   * enters none (it stayed, or fell back and re-armed). No allocation: it runs on every valuation.
+   */
+  positionLevel(state: MonitorLevel, absValue: bigint): number {
+    const limit = this.positionLimit;
+    const lvl = limit <= 0n ? OK : absValue > limit ? EXCEEDED : absValue > this.positionWarn ? WARNING : OK;
+    return this.enter(state, lvl) ? lvl : -1;
+  }
+
+  /** The alert for a position that entered `level` (from positionLevel). */
+  positionAlert(level: number, symbol: string, quantity: bigint, pnl: bigint): RiskAlertFacts {
     return {
       symbol,
-      kind: lvl === EXCEEDED ? RiskAlertKind.POSITION_LIMIT_EXCEEDED : RiskAlertKind.POSITION_LIMIT_WARNING,
+      kind: level === EXCEEDED ? RiskAlertKind.POSITION_LIMIT_EXCEEDED : RiskAlertKind.POSITION_LIMIT_WARNING,
       positionSize: quantity,
-      limit,
+      limit: this.positionLimit,
       currentPnl: pnl,
-      severity: lvl === EXCEEDED ? Severity.CRITICAL : Severity.WARNING,
+      severity: level === EXCEEDED ? Severity.CRITICAL : Severity.WARNING,
     };
+  }
+
+  /** One symbol's position of an account, valued at `mark`; the alert to emit, if any. */
+  position(state: MonitorLevel, symbol: string, quantity: bigint, mark: bigint, pnl: bigint): RiskAlertFacts | null {
+    const lvl = this.positionLevel(state, absTicks(quantity * mark));
+    return lvl < 0 ? null : this.positionAlert(lvl, symbol, quantity, pnl);
   }
 
   /** The account's day P&L against its loss limit (the policy's, or the configured default). */
   dailyLoss(state: MonitorLevel, dayPnl: bigint, policyLimit: bigint): RiskAlertFacts | null {
     const limit = policyLimit > 0n ? policyLimit : this.cfg.dailyLossLimit;
-    const lvl = this.level(-dayPnl, limit, true);
+    if (limit !== this.lossLimit) {
+      this.lossLimit = limit;
+      this.lossBreachAt = -limit;
+      this.lossWarnBelow = -this.warnAbove(limit);
+    }
+    // The loss is -dayPnl: it breaches when it reaches the limit, and warns above the warning level.
+    const lvl = limit <= 0n ? OK : dayPnl <= this.lossBreachAt ? EXCEEDED : dayPnl < this.lossWarnBelow ? WARNING : OK;
     if (!this.enter(state, lvl)) return null;
     return {
       symbol: null,

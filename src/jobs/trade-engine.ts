@@ -11,7 +11,7 @@
 //
 // Thread-safety: one instance per worker; its state belongs to the partitions that worker owns.
 import { FifoLotsWasm } from '../kernels/fifo-lots.js';
-import { type BookOrder, type ExecReport as BookReport, OrderBooksWasm } from '../kernels/order-book.js';
+import { type BookOrder, type ExecReport as BookReport, OrderBooksWasm, REPORT } from '../kernels/order-book.js';
 import { PreTradeRiskWasm, type RiskPolicy } from '../kernels/pre-trade-risk.js';
 import type { FrameInfo, Job, JobContext } from '../runtime/job.js';
 import { kafkaPartition, murmur2 } from '../runtime/partitioner.js';
@@ -25,7 +25,6 @@ import { resolvePipelineConfig, type PipelineConfig } from './config.js';
 import { FrameReader, FrameWriter, symbolSlot } from './frame-io.js';
 import { FixedFrame } from '../wire/fixed-frame.js';
 import { type MonitorLevel, RiskMonitor, type RiskAlertFacts } from './risk-monitor.js';
-import { absTicks } from '../wire/codec.js';
 
 const BUY = 1;
 const utf8 = new TextEncoder();
@@ -63,9 +62,14 @@ interface Holding extends MonitorLevel {
   realized: bigint;
   /** The board's version of the mark at the last valuation: the holding is valued again only when it moves. */
   markVersion: number;
-  /** That valuation: mark, quantity x mark, and unrealized P&L (recomputed when the mark moves or a fill lands). */
+  /**
+   * That valuation: mark (and the board's price it came from, -1 when the last fill's price stood in),
+   * quantity x mark, its absolute value, and unrealized P&L (recomputed when the mark moves or a fill lands).
+   */
   mark: bigint;
+  markTicks: number;
   marketValue: bigint;
+  gross: bigint;
   unrealized: bigint;
   /** The realized P&L in the account's totals (realized moves with fills, between valuations). */
   realizedCounted: bigint;
@@ -143,7 +147,7 @@ export class TradeEngine implements Job {
   private readonly bookAccountIds = new Map<string, number>();
   /** Symbol stage: the account (book id) of each order the book holds, so only its owner may cancel or replace it. */
   private readonly bookOwner = new Map<bigint, number>();
-  private readonly execCounters = new Map<string, { base: bigint; n: bigint }>();
+  private readonly execCounters = new Map<string, { hash: number; n: number }>();
   private readonly partitionOfKey = new Map<string, number>();
   private readonly markOut = { price: 0, tsNs: 0 };
   /** Latest event time seen, for outputs that time itself drives (marking to market). */
@@ -542,8 +546,8 @@ export class TradeEngine implements Job {
     let h = acc.holdings.get(o.symbolId);
     if (!h) {
       h = {
-        level: 0, symbol: o.symbol, symbolId: o.symbolId, lastFill: price, quantity: 0n, cost: 0n, realized: 0n, markVersion: -1, mark: 0n,
-        marketValue: 0n, unrealized: 0n, realizedCounted: 0n, filled: true, filledTs: ts,
+        level: 0, symbol: o.symbol, symbolId: o.symbolId, lastFill: price, quantity: 0n, cost: 0n, realized: 0n, markVersion: -1, mark: 0n, markTicks: -1,
+        marketValue: 0n, gross: 0n, unrealized: 0n, realizedCounted: 0n, filled: true, filledTs: ts,
       };
       acc.holdings.set(o.symbolId, h);
       acc.holdingList.push(h);
@@ -577,6 +581,8 @@ export class TradeEngine implements Job {
    * Portfolio when `force` or when the P&L moved.
    */
   private revalue(acc: Account, ts: bigint, originNs: number, force: boolean): void {
+    // BigInt arithmetic allocates: this runs before every risk check, so it does only what a moved
+    // mark or a fill requires.
     let alerts: RiskAlertFacts[] | null = null;
     const list = acc.holdingList;
     for (let i = 0; i < list.length; i++) {
@@ -585,19 +591,27 @@ export class TradeEngine implements Job {
       if (version !== h.markVersion || h.filled) {
         // Read after the version: a price written in between is valued now and again next time.
         h.markVersion = version;
-        h.mark = this.ctx.prices.read(h.symbolId - 1, this.markOut) ? BigInt(this.markOut.price) : h.lastFill;
+        const board = this.ctx.prices.read(h.symbolId - 1, this.markOut);
+        // A new version with the same price changes nothing, unless the holding filled.
+        if (!h.filled && board && this.markOut.price === h.markTicks) continue;
+        h.markTicks = board ? this.markOut.price : -1;
+        h.mark = board ? BigInt(this.markOut.price) : h.lastFill;
         const marketValue = h.quantity * h.mark;
         const unrealized = marketValue - h.cost;
-        acc.realizedSum += h.realized - h.realizedCounted;
+        const gross = marketValue < 0n ? -marketValue : marketValue;
+        if (h.realized !== h.realizedCounted) {
+          acc.realizedSum += h.realized - h.realizedCounted;
+          h.realizedCounted = h.realized;
+        }
         acc.unrealizedSum += unrealized - h.unrealized;
         acc.marketValueSum += marketValue - h.marketValue;
-        acc.grossSum += absTicks(marketValue) - absTicks(h.marketValue);
-        h.realizedCounted = h.realized;
+        acc.grossSum += gross - h.gross;
         h.marketValue = marketValue;
         h.unrealized = unrealized;
-        // The position limit is judged on quantity x mark: only a holding whose value moved can change level.
-        const alert = this.monitor.position(h, h.symbol, h.quantity, h.mark, h.realized + h.unrealized);
-        if (alert) (alerts ??= []).push(alert);
+        h.gross = gross;
+        // The position limit is judged on |quantity x mark|: only a holding whose value moved can change level.
+        const level = this.monitor.positionLevel(h, gross);
+        if (level >= 0) (alerts ??= []).push(this.monitor.positionAlert(level, h.symbol, h.quantity, h.realized + unrealized));
       }
       if (h.filled) {
         h.filled = false;
@@ -605,9 +619,7 @@ export class TradeEngine implements Job {
         this.emitPosition(acc, h, h.quantity, h.cost, h.realized, h.unrealized, h.mark, h.filledTs, originNs);
       }
     }
-    const cash = acc.initialCash + acc.cashFlow;
-    const v: Valuation = { cash, equity: cash + acc.marketValueSum, gross: acc.grossSum, realized: acc.realizedSum, unrealized: acc.unrealizedSum };
-    const dayPnl = v.realized + v.unrealized;
+    const dayPnl = acc.realizedSum + acc.unrealizedSum;
     if (dayPnl !== acc.reportedPnl) {
       this.risk.addPnl(acc.id, dayPnl - acc.reportedPnl);
       acc.reportedPnl = dayPnl;
@@ -616,7 +628,8 @@ export class TradeEngine implements Job {
     if (loss) (alerts ??= []).push(loss);
     if (force || dayPnl !== acc.lastOutputPnl) {
       acc.lastOutputPnl = dayPnl;
-      this.emitPnl(acc, v, ts, originNs);
+      const cash = acc.initialCash + acc.cashFlow;
+      this.emitPnl(acc, { cash, equity: cash + acc.marketValueSum, gross: acc.grossSum, realized: acc.realizedSum, unrealized: acc.unrealizedSum }, ts, originNs);
     }
     if (alerts) for (const a of alerts) this.emitRiskAlert(acc.name, a, ts, originNs);
     if (!acc.killed && this.monitor.shouldKill(acc.loss)) this.kill(acc, dayPnl, ts, originNs);
@@ -720,21 +733,42 @@ export class TradeEngine implements Job {
 
   /** The book's reports of the last operation: out of the runtime, and back to each order's account. */
   private publishReports(requester: string, symbol: string, ts: bigint, f: FrameInfo): void {
-    for (const rep of this.book.reports()) {
+    // Read where the kernel wrote them: the 64-bit fields are copied into the frame, not made BigInts.
+    const v = this.book.reportsView();
+    if (v.byteLength === 0) return;
+    // Exec ids: the symbol's hash (high 32 bits) and its own count (low 32 bits, modulo 2^32), so they
+    // do not depend on which worker runs it.
+    let counter = this.execCounters.get(symbol);
+    if (!counter) {
+      const bytes = utf8.encode(symbol);
+      this.execCounters.set(symbol, (counter = { hash: murmur2(bytes, 0, bytes.length) >>> 0, n: 0 }));
+    }
+    for (let at = 0; at < v.byteLength; at += REPORT.bytes) {
       // A report on an order the book does not hold carries no account: it answers the requester.
-      const account = rep.account === 0 ? requester : this.bookAccounts[rep.account]!;
-      // Exec ids: the symbol's hash and its own count, so they do not depend on which worker runs it.
-      let counter = this.execCounters.get(symbol);
-      if (!counter) {
-        const bytes = utf8.encode(symbol);
-        this.execCounters.set(symbol, (counter = { base: BigInt(murmur2(bytes, 0, bytes.length) >>> 0) << 32n, n: 0n }));
-      }
-      const execId = counter.base | ++counter.n;
+      const bookAccount = v.getUint32(at + REPORT.account, true);
+      const account = bookAccount === 0 ? requester : this.bookAccounts[bookAccount]!;
+      counter.n = (counter.n + 1) % 4_294_967_296;
+      const status = v.getUint8(at + REPORT.status);
+      const reason = v.getUint16(at + REPORT.reason, true);
       // The book forgets an order once it is done: so does the owner table.
-      const gone = rep.status === ExecStatus.FILLED || rep.status === ExecStatus.CANCELLED || (rep.status === ExecStatus.REJECTED && rep.leavesQty === 0n && rep.execSeq !== 0);
-      if (gone && rep.reason !== RejectReason.DUPLICATE_ORDER_ID && this.bookOwner.get(rep.orderId) === rep.account) this.bookOwner.delete(rep.orderId);
-      const frame = this.emitExec(account, symbol, rep, execId, ts, f.ingressNs);
-      this.ctx.route(frame, Body.ExecReport, this.partitionOf(account), f.ingressNs);
+      const gone = status === ExecStatus.FILLED || status === ExecStatus.CANCELLED ||
+        (status === ExecStatus.REJECTED && v.getUint32(at + REPORT.execSeq, true) !== 0 &&
+          v.getUint32(at + REPORT.leavesQty, true) === 0 && v.getUint32(at + REPORT.leavesQty + 4, true) === 0);
+      if (gone && reason !== RejectReason.DUPLICATE_ORDER_ID) {
+        const orderId = v.getBigUint64(at + REPORT.orderId, true);
+        if (this.bookOwner.get(orderId) === bookAccount) this.bookOwner.delete(orderId);
+      }
+      const w = this.execOut.begin();
+      const o = w.at;
+      w.i64CopyAt(o.order_id!, v, at + REPORT.orderId).strAt(o.account!, account).strAt(o.symbol!, symbol)
+        .i64HalvesAt(o.exec_id!, counter.n, counter.hash).i64HalvesAt(o.exec_seq!, v.getUint32(at + REPORT.execSeq, true), 0)
+        .u8At(o.status!, status).u8At(o.side!, v.getUint8(at + REPORT.side)).i64CopyAt(o.last_qty!, v, at + REPORT.lastQty)
+        .i64CopyAt(o.last_price!, v, at + REPORT.lastPrice).i64CopyAt(o.leaves_qty!, v, at + REPORT.leavesQty)
+        .i64CopyAt(o.cum_qty!, v, at + REPORT.cumQty).u16At(o.reason!, reason).i64At(o.ts_ns!, ts);
+      const frame = w.bytes();
+      const partition = this.partitionOf(account);
+      this.ctx.emit(frame, Body.ExecReport, partition, f.ingressNs);
+      this.ctx.route(frame, Body.ExecReport, partition, f.ingressNs);
     }
   }
 

@@ -432,6 +432,15 @@ export function writeBookCommands(view: DataView, at: number, commands: readonly
 }
 
 /** The Wasm kernel behind the shared interface. */
+/**
+ * Where the kernel writes each report of an operation (64 bytes, little-endian): the trade engine
+ * copies the 64-bit fields from here into its exec report frames without making a BigInt of each.
+ */
+export const REPORT = {
+  bytes: 64, orderId: 0, execId: 8, execSeq: 16, status: 20, side: 21, reason: 22,
+  lastQty: 24, lastPrice: 32, leavesQty: 40, cumQty: 48, account: 56, symbol: 60,
+} as const;
+
 export class OrderBooksWasm implements OrderBooks {
   readonly exports: BookExports;
   readonly memory: WebAssembly.Memory;
@@ -456,19 +465,23 @@ export class OrderBooksWasm implements OrderBooks {
   }
 
   reports(): ExecReport[] {
-    const n = this.exports.reportCount();
-    const view = new DataView(this.memory.buffer, this.exports.reportsPtr(), n * 64);
+    const view = this.reportsView();
     const out: ExecReport[] = [];
-    for (let i = 0; i < n; i++) {
-      const at = i * 64;
+    for (let at = 0; at < view.byteLength; at += REPORT.bytes) {
       out.push({
-        orderId: view.getBigUint64(at, true), execId: view.getBigUint64(at + 8, true), execSeq: view.getUint32(at + 16, true),
-        status: view.getUint8(at + 20), side: view.getUint8(at + 21), reason: view.getUint16(at + 22, true),
-        lastQty: view.getBigInt64(at + 24, true), lastPrice: view.getBigInt64(at + 32, true), leavesQty: view.getBigInt64(at + 40, true),
-        cumQty: view.getBigInt64(at + 48, true), account: view.getUint32(at + 56, true), symbol: view.getUint32(at + 60, true),
+        orderId: view.getBigUint64(at + REPORT.orderId, true), execId: view.getBigUint64(at + REPORT.execId, true),
+        execSeq: view.getUint32(at + REPORT.execSeq, true), status: view.getUint8(at + REPORT.status), side: view.getUint8(at + REPORT.side),
+        reason: view.getUint16(at + REPORT.reason, true), lastQty: view.getBigInt64(at + REPORT.lastQty, true),
+        lastPrice: view.getBigInt64(at + REPORT.lastPrice, true), leavesQty: view.getBigInt64(at + REPORT.leavesQty, true),
+        cumQty: view.getBigInt64(at + REPORT.cumQty, true), account: view.getUint32(at + REPORT.account, true), symbol: view.getUint32(at + REPORT.symbol, true),
       });
     }
     return out;
+  }
+
+  /** The last operation's reports as they lie in the kernel's memory (REPORT gives the layout); valid until the next operation. */
+  reportsView(): DataView {
+    return new DataView(this.memory.buffer, this.exports.reportsPtr(), this.exports.reportCount() * REPORT.bytes);
   }
 
   bestBid(symbol: number): PriceLevel | null {

@@ -25,6 +25,11 @@ export class FixedFrame {
   readonly at: Readonly<Record<string, number>>;
   private u8: Uint8Array;
   private dv: DataView;
+  /**
+   * The views bytes() has handed out, by frame length: frames of one shape come in few lengths,
+   * and a view made per frame was a large part of what an engine's worker allocated.
+   */
+  private views: (Uint8Array | undefined)[] = [];
   private readonly fixedEnd: number;
   private end = 0;
 
@@ -108,6 +113,20 @@ export class FixedFrame {
     return this;
   }
 
+  /** A long or ulong field from its two 32-bit halves (no BigInt made). */
+  i64HalvesAt(at: number, low: number, high: number): this {
+    this.dv.setUint32(at, low, true);
+    this.dv.setUint32(at + 4, high, true);
+    return this;
+  }
+
+  /** A long or ulong field copied from 8 little-endian bytes at `from` in `src` (no BigInt made). */
+  i64CopyAt(at: number, src: DataView, from: number): this {
+    this.dv.setUint32(at, src.getUint32(from, true), true);
+    this.dv.setUint32(at + 4, src.getUint32(from + 4, true), true);
+    return this;
+  }
+
   /** A string field: its bytes go after the table, its uoffset at `at`. */
   strAt(at: number, s: string): this {
     const bytes = utf8Cached(s);
@@ -123,15 +142,16 @@ export class FixedFrame {
     return this;
   }
 
-  /** The finished frame: valid until the next begin(). */
+  /** The finished frame: valid until the next begin() (the same view may come back, with new bytes). */
   bytes(): Uint8Array {
-    return this.u8.subarray(0, this.end);
+    return (this.views[this.end] ??= this.u8.subarray(0, this.end));
   }
 
   private grow(need: number): void {
     const bigger = new Uint8Array(Math.max(need, this.u8.length * 2));
     bigger.set(this.u8.subarray(0, this.end));
     this.u8 = bigger;
+    this.views = [];
     this.dv = new DataView(bigger.buffer);
   }
 }

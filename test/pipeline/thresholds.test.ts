@@ -154,6 +154,19 @@ describe('risk monitor levels', () => {
     expect(m.position(T1, 'AAPL', 10_001n, P(100), 0n)?.kind).toBe(RiskAlertKind.POSITION_LIMIT_EXCEEDED);
   });
 
+  it('warns on the exact product when the warning level is not a whole number of ticks', () => {
+    // 80% of 1,000,001 ticks is 800,000.8: 800,000 is under it, 800,001 over (value x 10,000 > limit x 8,000).
+    const m = new RiskMonitor({ ...cfg, positionLimit: 1_000_001n, dailyLossLimit: 1_000_001n });
+    expect(m.position({ level: 0 }, 'AAPL', 800_000n, 1n, 0n)).toBeNull();
+    expect(m.position({ level: 0 }, 'AAPL', -800_001n, 1n, 0n)?.kind).toBe(RiskAlertKind.POSITION_LIMIT_WARNING);
+    expect(m.dailyLoss({ level: 0 }, -800_000n, 0n)).toBeNull();
+    expect(m.dailyLoss({ level: 0 }, -800_001n, 0n)?.kind).toBe(RiskAlertKind.DAILY_LOSS_WARNING);
+    // A policy's own limit and then the default again: each judged on its own level.
+    expect(m.dailyLoss({ level: 0 }, -8_001n, 10_000n)?.kind).toBe(RiskAlertKind.DAILY_LOSS_WARNING);
+    expect(m.dailyLoss({ level: 0 }, -8_001n, 0n)).toBeNull();
+    expect(m.dailyLoss({ level: 0 }, -1_000_001n, 0n)?.kind).toBe(RiskAlertKind.DAILY_LOSS_EXCEEDED);
+  });
+
   it('breaches the daily loss limit when the loss reaches it (as the pre-trade check stops trading)', () => {
     const m = new RiskMonitor(cfg);
     const T2 = { level: 0 };
