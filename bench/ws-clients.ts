@@ -1,5 +1,7 @@
-// The load of `tickwave bench ws`: N WebSocket clients in one process of their own (so they do not
-// share the server's event loop), on plain TCP sockets with the least parsing a client can do —
+// The load of `tickwave bench ws` where no C compiler is at hand (bench/ws-clients.c, read with epoll,
+// is the default: this one's own cost per read adds to the latency it measures): N WebSocket
+// clients in one process of their own (so they do not share the server's event loop), on plain TCP
+// sockets with the least parsing a client can do —
 // frame headers, a count, and each message's planned send time read from its payload, for the
 // delivery latency. The parent drives it over IPC: connect, reset, report, close.
 import { connect, type Socket } from 'node:net';

@@ -431,7 +431,6 @@ export function writeBookCommands(view: DataView, at: number, commands: readonly
   });
 }
 
-/** The Wasm kernel behind the shared interface. */
 /**
  * Where the kernel writes each report of an operation (64 bytes, little-endian): the trade engine
  * copies the 64-bit fields from here into its exec report frames without making a BigInt of each.
@@ -441,6 +440,7 @@ export const REPORT = {
   lastQty: 24, lastPrice: 32, leavesQty: 40, cumQty: 48, account: 56, symbol: 60,
 } as const;
 
+/** The Wasm kernel behind the shared interface. */
 export class OrderBooksWasm implements OrderBooks {
   readonly exports: BookExports;
   readonly memory: WebAssembly.Memory;
