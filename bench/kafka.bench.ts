@@ -12,7 +12,7 @@ import { startRuntime } from '../src/runtime/runtime.js';
 import { tradingJobs } from '../src/jobs/index.js';
 import { KafkaSink } from '../src/kafka/kafka-sink.js';
 import { KafkaSource } from '../src/kafka/kafka-source.js';
-import { ensureTopics } from '../src/kafka/admin.js';
+import { deleteTopics, ensureTopics } from '../src/kafka/admin.js';
 import { allTopics, TOPICS } from '../src/kafka/topics.js';
 import { rdkafka } from '../src/kafka/rdkafka.js';
 import { MarketSimulator } from '../src/sim/market-simulator.js';
@@ -131,6 +131,8 @@ export async function runKafkaBench(opts: BenchRunOptions): Promise<Record<strin
   log(`  plain node-rdkafka consumer, JSON.parse per tick: ${Math.round(json).toLocaleString('en-US')} ticks/s`);
   const rate = 20_000;
   const lat = await alertLatency(brokers, `${prefix}lat_`, rate, opts.quick ? 60_000 : 200_000);
+  // The run's topics go: a broker kept for development would otherwise pile them up run after run.
+  await deleteTopics({ brokers, topics: [...allTopics(prefix), ...allTopics(batchedPrefix), prefix + JSON_TOPIC, ...allTopics(`${prefix}lat_`)] });
   const ms = (ns: number) => Math.round(ns / 1e4) / 100;
   log(`  broker -> alert at ${rate.toLocaleString('en-US')} ticks/s: p50 ${ms(lat.p50)} ms, p99 ${ms(lat.p99)} ms, max ${ms(lat.max)} ms over ${lat.count} alerts`);
   const summary = {

@@ -36,3 +36,28 @@ export async function ensureTopics(o: EnsureTopicsOptions): Promise<string[]> {
   }
   return created;
 }
+
+/** Deletes each topic that exists; resolves to the names it deleted (tests and benchmarks clean up after themselves). */
+export async function deleteTopics(o: { brokers: string; topics: string[]; config?: KafkaConfig; timeoutMs?: number }): Promise<string[]> {
+  const admin = rdkafka.AdminClient.create({ 'metadata.broker.list': o.brokers, ...o.config } as never);
+  const timeout = o.timeoutMs ?? 15_000;
+  const deleted: string[] = [];
+  try {
+    for (const topic of o.topics) {
+      await new Promise<void>((resolve, reject) => {
+        admin.deleteTopic(topic, timeout, (err) => {
+          if (!err) {
+            deleted.push(topic);
+            return resolve();
+          }
+          // 3: UNKNOWN_TOPIC_OR_PARTITION (never created, or deleted already)
+          if (err.code === 3 || /unknown topic/i.test(err.message)) return resolve();
+          reject(new Error(`kafka: cannot delete topic ${topic} on ${o.brokers}: ${err.message}`));
+        });
+      });
+    }
+  } finally {
+    admin.disconnect();
+  }
+  return deleted;
+}

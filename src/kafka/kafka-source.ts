@@ -14,8 +14,12 @@
 //
 // Offsets: committed only after the frames' effects are processed: every commitIntervalMs the
 // source stops taking messages, waits until the runtime has handled every frame it was given and
-// delivered their outputs, waits for the output sink's delivery reports, then commits. A restart
-// resumes after the last commit (at least once; the engine's outputs carry ids that repeat exactly).
+// delivered their outputs, waits for the output sink's delivery reports, then commits. The periodic
+// commit is sent without waiting for the broker's answer (a synchronous commit held the event loop,
+// and with it every output, for a round trip to the group coordinator); a failed one is counted, and
+// the next covers its offsets. The commit before partitions are let go or the source closes waits
+// for the answer. A restart resumes after the last commit (at least once; the engine's outputs carry
+// ids that repeat exactly).
 // Back-pressure: the source waits while the owner's ring is full; when it stays full past 50 ms the
 // source pauses its partitions, and resumes them when there is room again.
 // Values: one Envelope, or a batch of them (src/kafka/frame-batch.ts); a batch's frames are handed
@@ -60,7 +64,10 @@ export interface KafkaSourceStats {
   messages: number;
   ingested: number;
   deadLetters: number;
+  /** Commits the broker acknowledged. */
   commits: number;
+  /** Periodic commits the broker refused or that failed on the way (the next commit covers their offsets). */
+  commitErrors: number;
   pauses: number;
   /** Frames replayed to rebuild state (outputs not produced again). */
   replayed: number;
@@ -109,7 +116,7 @@ export class KafkaSource implements Source {
   private stopped = false;
   /** Next offset to commit per "topic\0partition": one past the last message handed to the runtime. */
   private readonly parts = new Map<string, PartitionState[]>();
-  private readonly counters = { consumed: 0, messages: 0, ingested: 0, deadLetters: 0, commits: 0, pauses: 0, replayed: 0 };
+  private readonly counters = { consumed: 0, messages: 0, ingested: 0, deadLetters: 0, commits: 0, commitErrors: 0, pauses: 0, replayed: 0 };
   private readonly recordLength = new Int32Array(1);
   /** Assignments whose committed offsets are still being looked up: nothing is handed over meanwhile. */
   private lookups = 0;
@@ -124,6 +131,16 @@ export class KafkaSource implements Source {
         'group.id': o.groupId,
         ...DEFAULT_CONSUMER_CONFIG,
         ...o.config,
+        // Every commit's answer, sync or not, comes here: `commits` counts the acknowledged ones.
+        offset_commit_cb: (err: { code: number; message: string } | null) => {
+          if (!err) {
+            this.counters.commits++;
+            return;
+          }
+          // The next commit sends every partition's offset again, changed since or not.
+          this.counters.commitErrors++;
+          this.recommit = true;
+        },
         rebalance_cb: (err: { code: number }, assignment: { topic: string; partition: number }[]) => {
           // Eager rebalancing. On revoke the run loop drains and commits before it lets the partitions
           // go (unassign), so their next owner starts exactly where this process's effects end.
@@ -164,6 +181,8 @@ export class KafkaSource implements Source {
     if (!list) this.parts.set(topic, (list = []));
     return (list[partition] ??= { topic, partition, replayUntil: 0, next: 0, committed: 0 });
   }
+  /** A periodic commit failed: the next one sends every partition's offset. */
+  private recommit = false;
   /** A revoke is waiting for the run loop to drain, commit and unassign. */
   private revoked = false;
   private closing = false;
@@ -193,7 +212,7 @@ export class KafkaSource implements Source {
       while (!this.stopped) {
         if (this.failure) throw this.failure;
         if (this.revoked) {
-          await this.commit(sink);
+          await this.commit(sink, true);
           this.consumer.unassign();
           this.assigned = [];
           this.parts.clear();
@@ -215,7 +234,7 @@ export class KafkaSource implements Source {
         }
         if (messages.length === 0) await sleep(2);
       }
-      await this.commit(sink);
+      await this.commit(sink, true);
     } finally {
       this.closing = true;
       if (this.revoked) this.consumer.unassign();
@@ -315,12 +334,15 @@ export class KafkaSource implements Source {
     return envelope < 0 ? value : value.subarray(envelope, envelope + this.recordLength[0]!);
   }
 
-  /** Commits what the runtime has processed and the sink delivered (the source takes nothing meanwhile). */
-  private async commit(sink: SourceSink): Promise<void> {
+  /** Commits what the runtime has processed and the sink delivered (the source takes nothing meanwhile); `waitForBroker` for its answer. */
+  private async commit(sink: SourceSink, waitForBroker = false): Promise<void> {
     const offsets: { topic: string; partition: number; offset: number }[] = [];
+    // Taken before the waits below: a failure reported during them is retried by the next commit.
+    const all = this.recommit;
+    this.recommit = false;
     for (const list of this.parts.values()) {
       for (const ps of list) {
-        if (ps === undefined || ps.next <= ps.committed) continue;
+        if (ps === undefined || ps.next === 0 || (ps.next <= ps.committed && !all)) continue;
         offsets.push({ topic: ps.topic, partition: ps.partition, offset: ps.next });
         ps.committed = ps.next;
       }
@@ -328,7 +350,7 @@ export class KafkaSource implements Source {
     if (offsets.length === 0) return;
     await sink.whenIdle(60_000);
     await this.o.sink.flush(60_000);
-    this.consumer.commitSync(offsets);
-    this.counters.commits++;
+    if (waitForBroker) this.consumer.commitSync(offsets);
+    else this.consumer.commit(offsets);
   }
 }

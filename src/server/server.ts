@@ -469,7 +469,8 @@ export class TickwaveServer {
       p.counter('tickwave_kafka_consumed_messages_total', 'Messages consumed from Kafka', k.messages)
         .counter('tickwave_kafka_consumed_frames_total', 'Frames consumed from Kafka (each frame of a batch value)', k.consumed)
         .counter('tickwave_kafka_dead_letters_total', 'Kafka messages sent to the dead-letter topic', k.deadLetters)
-        .counter('tickwave_kafka_commits_total', 'Offset commits', k.commits)
+        .counter('tickwave_kafka_commits_total', 'Offset commits the broker acknowledged', k.commits)
+        .counter('tickwave_kafka_commit_errors_total', 'Periodic offset commits that failed (the next commit covers their offsets)', k.commitErrors)
         .gauge('tickwave_kafka_assigned_partitions', 'Partitions assigned to this process', k.assigned.length);
     }
     const st = this.stats();

@@ -5,7 +5,7 @@
 // the good frames around them are processed.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRuntime } from '../../src/runtime/runtime.js';
 import { tradingJobs } from '../../src/jobs/index.js';
 import { MarketSimulator } from '../../src/sim/market-simulator.js';
@@ -15,13 +15,14 @@ import { ensureTopics } from '../../src/kafka/admin.js';
 import { encodeFrameBatch } from '../../src/kafka/frame-batch.js';
 import { allTopics, TOPICS } from '../../src/kafka/topics.js';
 import { decode, encode, toTicks } from '../../src/wire/codec.js';
-import { BROKERS, readTopic, startBroker, until } from '../fixtures/kafka.js';
+import { BROKERS, dropTopicsOf, readTopic, startBroker, until } from '../fixtures/kafka.js';
 import { AccountPolicyT, AccountStatus, Body, DeadLetterReason, type DeadLetterT, OrderT, OrderType, Side, TimeInForce } from '../../src/wire/generated/index.js';
 
 const root = join(import.meta.dirname, '../..');
 const run = `${process.pid}${Date.now() % 1_000_000}`;
 
 beforeAll(startBroker, 310_000);
+afterAll(() => dropTopicsOf(run), 60_000);
 
 const prefix = `bv${run}_`;
 const events = 6_000;

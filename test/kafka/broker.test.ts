@@ -16,6 +16,7 @@ import type {
   Producer as KafkaProducer,
 } from 'node-rdkafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteTopics, ensureTopics } from '../../src/kafka/admin.js';
 
 const { AdminClient, Producer, KafkaConsumer } = Kafka;
 
@@ -58,6 +59,8 @@ afterAll(async () => {
     if (client?.isConnected()) closing.push(new Promise<void>((resolve) => client.disconnect(() => resolve())));
   }
   await withTimeout('disconnect', 15_000, Promise.all(closing)).catch(() => undefined);
+  // The broker stays up; the topic goes, so runs do not pile topics up on it.
+  await deleteTopics({ brokers, topics: [topic] });
 });
 
 describe('Kafka broker from scripts/kafka.sh', () => {
@@ -194,5 +197,13 @@ describe('Kafka broker from scripts/kafka.sh', () => {
       expect(i).toBeGreaterThan(lastIndexOfKey.get(key) ?? -1);
       lastIndexOfKey.set(key, i);
     }
+  });
+
+  it('deleteTopics removes the topics that exist and skips the others', async () => {
+    const doomed = `${topic}-doomed`;
+    expect(await ensureTopics({ brokers, topics: [doomed], partitions: 1 })).toEqual([doomed]);
+    expect(await deleteTopics({ brokers, topics: [doomed, `${topic}-never-created`] })).toEqual([doomed]);
+    // Deleted again: nothing left to delete, and no error.
+    expect(await deleteTopics({ brokers, topics: [doomed] })).toEqual([]);
   });
 });

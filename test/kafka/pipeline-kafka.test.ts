@@ -13,13 +13,14 @@ import { KafkaSource } from '../../src/kafka/kafka-source.js';
 import { ensureTopics } from '../../src/kafka/admin.js';
 import { allTopics, TOPICS } from '../../src/kafka/topics.js';
 import { decode, encode, toTicks } from '../../src/wire/codec.js';
-import { BROKERS, readTopic, startBroker, until } from '../fixtures/kafka.js';
+import { BROKERS, dropTopicsOf, readTopic, startBroker, until } from '../fixtures/kafka.js';
 import { AccountPolicyT, AccountStatus, Body, DeadLetterReason, type DeadLetterT, OrderT, OrderType, Side, TimeInForce } from '../../src/wire/generated/index.js';
 
 const root = join(import.meta.dirname, '../..');
 const run = `${process.pid}${Date.now() % 1_000_000}`;
 
 beforeAll(startBroker, 310_000);
+afterAll(() => dropTopicsOf(run), 60_000);
 
 describe('the pipeline on Kafka', () => {
   let sink: KafkaSink;

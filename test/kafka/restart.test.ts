@@ -6,7 +6,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRuntime } from '../../src/runtime/runtime.js';
 import { tradingJobs } from '../../src/jobs/index.js';
 import { KafkaSink } from '../../src/kafka/kafka-sink.js';
@@ -15,7 +15,7 @@ import { allTopics, TOPICS } from '../../src/kafka/topics.js';
 import { decode, encode, toTicks } from '../../src/wire/codec.js';
 import { AccountPolicyT, AccountStatus, Body, type ExecReportT, OrderT, OrderType, type PositionT, Side, TimeInForce } from '../../src/wire/generated/index.js';
 import { Prng } from '../fixtures/prng.js';
-import { BROKERS, readTopic, startBroker, startTickwave, until } from '../fixtures/kafka.js';
+import { BROKERS, dropTopicsOf, readTopic, startBroker, startTickwave, until } from '../fixtures/kafka.js';
 
 const run = `${process.pid}${Date.now() % 1_000_000}`;
 const CONFIG = { riskMonitor: { markIntervalMs: 0 }, orderImbalance: { idleMs: 0 } };
@@ -39,6 +39,7 @@ function input(orders: number): Uint8Array[] {
 const key = (p: PositionT) => `${p.account}/${p.symbol}`;
 
 beforeAll(startBroker, 310_000);
+afterAll(() => dropTopicsOf(run), 60_000);
 
 const tickwave = (prefix: string, configFile: string) =>
   startTickwave(['--group', `tw-${run}`, '--prefix', prefix, '--workers', '1', '--partitions', '4', '--config', configFile]);

@@ -4,12 +4,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaSink } from '../../src/kafka/kafka-sink.js';
 import { ensureTopics } from '../../src/kafka/admin.js';
 import { allTopics, TOPICS } from '../../src/kafka/topics.js';
 import { MarketSimulator } from '../../src/sim/market-simulator.js';
-import { BROKERS, readTopic, startBroker, startTickwave, type TickwaveProcess, until } from '../fixtures/kafka.js';
+import { BROKERS, dropTopicsOf, readTopic, startBroker, startTickwave, type TickwaveProcess, until } from '../fixtures/kafka.js';
 
 const run = `${process.pid}${Date.now() % 1_000_000}`;
 // The imbalance job's windows close on a watermark shared by a worker's symbols: which symbols share
@@ -41,6 +41,7 @@ const live = (p: TickwaveProcess) => p.consumed() - p.replayed();
 const printed = (...ps: TickwaveProcess[]) => () => ps.map((p) => p.output().slice(-1_500)).join('\n---\n');
 
 beforeAll(startBroker, 310_000);
+afterAll(() => dropTopicsOf(run), 60_000);
 
 describe('two processes in one consumer group', () => {
   it('share the partitions, and together give the alerts one process gives', async () => {
