@@ -56,7 +56,7 @@ interface ClientLoad {
 }
 
 /** The Node client process (bench/ws-clients.ts), driven over IPC. */
-class NodeClients implements ClientLoad {
+export class NodeClients implements ClientLoad {
   private readonly child: ChildProcess;
   private waiting: ((m: any) => void) | null = null;
   private constructor(child: ChildProcess) {

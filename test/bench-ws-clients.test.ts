@@ -6,6 +6,7 @@ import { createServer, type Socket } from 'node:net';
 import { afterAll, expect, test } from 'vitest';
 import { monotonicNs } from '../src/runtime/clock.js';
 import { NativeClients, nativeClientBinary, parseReport } from '../bench/ws-native-clients.js';
+import { NodeClients } from '../bench/ws.bench.js';
 
 const TS_AT = 4; // the planned send time sits at byte 4 of each binary payload
 
@@ -37,12 +38,21 @@ const server = createServer((s) => {
 });
 afterAll(() => server.close());
 
-test('the native clients count each binary frame once however the bytes are cut, and time it from its planned send', async () => {
-  const compiled = nativeClientBinary();
-  if ('error' in compiled) throw new Error(`bench ws's native client did not build: ${compiled.error}`);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+const KINDS = {
+  native: (port: number) => {
+    const compiled = nativeClientBinary();
+    if ('error' in compiled) throw new Error(`bench ws's native client did not build: ${compiled.error}`);
+    return NativeClients.start(compiled.path, port, '/ws/market-data/*', 3, TS_AT);
+  },
+  // The fallback without a C compiler (it runs from dist/: the test command builds first).
+  node: (port: number) => NodeClients.start(port, '/ws/market-data/*', 3, TS_AT),
+};
+
+test.each(Object.keys(KINDS) as (keyof typeof KINDS)[])('the %s clients count each binary frame once however the bytes are cut, and time it from its planned send', async (kind) => {
+  if (!server.listening) await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
-  const clients = await NativeClients.start(compiled.path, port, '/ws/market-data/*', 3, TS_AT);
+  sockets.length = 0;
+  const clients = await KINDS[kind](port);
   try {
     expect(sockets.length).toBe(3);
     await clients.reset();
