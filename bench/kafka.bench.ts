@@ -100,12 +100,19 @@ async function alertLatency(brokers: string, prefix: string, rate: number, event
   const source = new KafkaSource({ brokers, groupId: `bench-lat-${prefix}`, prefix, sink: outputs, topics: [TOPICS.marketData], replay: false, latencyFrom: 'broker' });
   const rt = await startRuntime({ jobs: tradingJobs({ riskMonitor: { markIntervalMs: 0 } }), workers: 1, partitions: 4, sources: [source], stageTiming: true });
   outputs.attach(rt);
-  while (source.stats().assigned.length === 0) await new Promise((r) => setTimeout(r, 20));
-  await produceFromAnotherProcess(brokers, prefix, rate, events);
-  while (source.stats().consumed < events) await new Promise((r) => setTimeout(r, 10));
-  await rt.whenIdle();
-  await rt.stop();
-  await outputs.disconnect();
+  try {
+    const joinBy = Date.now() + 60_000;
+    while (source.stats().assigned.length === 0) {
+      if (Date.now() > joinBy) throw new Error(`bench kafka: no partitions assigned to group bench-lat-${prefix} within 60 s`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await produceFromAnotherProcess(brokers, prefix, rate, events);
+    while (source.stats().consumed < events) await new Promise((r) => setTimeout(r, 10));
+    await rt.whenIdle();
+  } finally {
+    await rt.stop();
+    await outputs.disconnect();
+  }
   const stages = rt.stageHistograms()!;
   return { alert: percentiles(rt.histograms().alert), ingress: percentiles(stages.ingress), hop: percentiles(stages.ring_hop) };
 }
@@ -126,22 +133,27 @@ async function plainConsumerLatency(brokers: string, prefix: string, rate: numbe
   let assigned = false;
   consumer.on('rebalance', () => (assigned = true));
   consumer.subscribe([prefix + TOPICS.marketData]);
-  while (!assigned) {
-    await new Promise((r) => consumer.consume(1, () => r(null)));
-    await new Promise((r) => setTimeout(r, 20));
-  }
   const h = latencyHistogram();
-  let n = 0;
-  const producing = produceFromAnotherProcess(brokers, prefix, rate, events);
-  while (n < events) {
-    const batch = await new Promise<{ timestamp?: number }[]>((resolve, reject) => consumer.consume(2_000, (err, m) => (err ? reject(err) : resolve(m as never))));
-    const now = Date.now();
-    for (const m of batch) h.recordValue(Math.max(1, (now - (m.timestamp ?? now)) * 1e6));
-    n += batch.length;
-    if (batch.length === 0) await new Promise((r) => setTimeout(r, 2));
+  try {
+    const joinBy = Date.now() + 60_000;
+    while (!assigned) {
+      if (Date.now() > joinBy) throw new Error(`bench kafka: no partitions assigned to group bench-plain-${prefix} within 60 s`);
+      await new Promise((r) => consumer.consume(1, () => r(null)));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    let n = 0;
+    const producing = produceFromAnotherProcess(brokers, prefix, rate, events);
+    while (n < events) {
+      const batch = await new Promise<{ timestamp?: number }[]>((resolve, reject) => consumer.consume(2_000, (err, m) => (err ? reject(err) : resolve(m as never))));
+      const now = Date.now();
+      for (const m of batch) h.recordValue(Math.max(1, (now - (m.timestamp ?? now)) * 1e6));
+      n += batch.length;
+      if (batch.length === 0) await new Promise((r) => setTimeout(r, 2));
+    }
+    await producing;
+  } finally {
+    await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
   }
-  await producing;
-  await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
   return percentiles(h);
 }
 
