@@ -39,12 +39,20 @@ export interface KafkaSinkStats {
   errors: string[];
 }
 
+/**
+ * Topic settings of the producer. The partitioner is a topic setting: given with the global ones,
+ * node-rdkafka's topics keep librdkafka's default (CRC32), and a key lands elsewhere than Kafka's
+ * Java clients and tickwave's own partitioner put it.
+ */
+export const DEFAULT_PRODUCER_TOPIC_CONFIG: KafkaConfig = {
+  partitioner: 'murmur2_random',
+};
+
 export const DEFAULT_PRODUCER_CONFIG: KafkaConfig = {
   'enable.idempotence': true,
   'linger.ms': 2,
   'batch.num.messages': 10_000,
   'compression.codec': 'lz4',
-  partitioner: 'murmur2_random',
   'queue.buffering.max.messages': 1_000_000,
   dr_cb: true,
 };
@@ -79,7 +87,12 @@ export class KafkaSink {
 
   private constructor(private readonly o: KafkaSinkOptions) {
     this.prefix = o.prefix ?? '';
-    this.producer = new rdkafka.Producer({ 'metadata.broker.list': o.brokers, ...DEFAULT_PRODUCER_CONFIG, ...o.config } as never);
+    // A partitioner given with the rest of the config is moved to the topic settings, where it counts.
+    const { partitioner, ...config } = o.config ?? {};
+    this.producer = new rdkafka.Producer(
+      { 'metadata.broker.list': o.brokers, ...DEFAULT_PRODUCER_CONFIG, ...config } as never,
+      { ...DEFAULT_PRODUCER_TOPIC_CONFIG, ...(partitioner === undefined ? {} : { partitioner }) } as never,
+    );
     this.producer.on('delivery-report', (err) => {
       if (err) {
         this.counters.failed++;

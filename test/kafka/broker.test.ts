@@ -17,6 +17,9 @@ import type {
 } from 'node-rdkafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteTopics, ensureTopics } from '../../src/kafka/admin.js';
+import { KafkaSink } from '../../src/kafka/kafka-sink.js';
+import { kafkaPartition } from '../../src/runtime/partitioner.js';
+import { readTopic } from '../fixtures/kafka.js';
 
 const { AdminClient, Producer, KafkaConsumer } = Kafka;
 
@@ -197,6 +200,24 @@ describe('Kafka broker from scripts/kafka.sh', () => {
       expect(i).toBeGreaterThan(lastIndexOfKey.get(key) ?? -1);
       lastIndexOfKey.set(key, i);
     }
+  });
+
+  it("KafkaSink puts a keyed message on Kafka's default partition of its key, the runtime's partition", async () => {
+    // Kafka's Java clients and the runtime both use toPositive(murmur2(key)) mod the partition count;
+    // librdkafka's own default (CRC32) would put most of these keys elsewhere.
+    const keyed = `${topic}-keyed`;
+    await ensureTopics({ brokers, topics: [keyed], partitions: 4 });
+    const sink = await KafkaSink.connect({ brokers });
+    const enc = new TextEncoder();
+    const keys = Array.from({ length: 40 }, (_, i) => `ACCOUNT_${i}`);
+    for (const k of keys) sink.produceTo(keyed, enc.encode(k), enc.encode(k));
+    await sink.disconnect();
+    const got = await readTopic(keyed, keys.length);
+    expect(got).toHaveLength(keys.length);
+    const where = Object.fromEntries(got.map((m) => [m.value.toString(), m.partition]));
+    expect(where).toEqual(Object.fromEntries(keys.map((k) => [k, kafkaPartition(enc.encode(k), 0, k.length, 4)])));
+    expect(new Set(Object.values(where)).size).toBe(4);
+    await deleteTopics({ brokers, topics: [keyed] });
   });
 
   it('deleteTopics removes the topics that exist and skips the others', async () => {
