@@ -42,8 +42,17 @@ export interface RuntimeOptions {
   partitions?: number;
   /** 'block' (default): ingest() answers FULL and the source pauses; 'drop': the frame is dropped and counted. */
   backPressure?: BackPressurePolicy;
-  /** 'direct' (default): worker-to-worker rings; 'main': routed frames go through the main thread. */
+  /**
+   * 'direct' (default): worker-to-worker rings; 'main': routed frames go through the main thread
+   * (where `onRoute` can send them out of the process, to a stage topic).
+   */
   routing?: 'direct' | 'main';
+  /**
+   * With routing 'main': routed frames leave the process through this handler instead of re-entering
+   * a worker's ring. The trade engine's stages then run in different processes, joined by a stage
+   * topic whose consumer hands each frame back with ingestRouted().
+   */
+  onRoute?: RouteHandler;
   /** Bytes of each ring from the main thread to a worker, and of each egress ring (power of two). */
   ringBytes?: number;
   /** Bytes of each worker-to-worker ring (power of two). */
@@ -92,6 +101,13 @@ export interface DeadLetterRecord {
 /** One output frame: its Envelope bytes are view[at, at + length); originNs is when its cause entered. */
 export type OutputHandler = (view: DataView, at: number, length: number, msgType: number, partition: number, originNs: number) => void;
 
+/**
+ * A frame a job routed to another partition, taken out of the process (its bytes are valid during the
+ * call): `partition` is the target, `originNs` when its cause entered (REPLAY_ORIGIN when it was
+ * replayed).
+ */
+export type RouteHandler = (frame: Uint8Array, msgType: number, partition: number, originNs: number) => void;
+
 /** One accepted input frame (its Envelope bytes, valid during the call), its message type and source. */
 export type InputHandler = (frame: Uint8Array, msgType: number, source: string) => void;
 
@@ -108,6 +124,8 @@ export interface RuntimeStats {
   droppedByPartition: number[];
   output: number;
   routedViaMain: number;
+  /** Routed frames handed to the onRoute() handler instead of a ring (counted in routedViaMain too). */
+  routedOut: number;
   /** Exceptions thrown by input and output handlers (each was caught; the first is logged). */
   handlerErrors: number;
   perWorker: {
@@ -167,7 +185,8 @@ export class Runtime {
   private readonly seq: number[];
   private readonly droppedByPartition: number[];
   private readonly pendingRoutes: { frame: Uint8Array; type: number; partition: number; originNs: number }[] = [];
-  private counters = { ingested: 0, rejected: 0, full: 0, dropped: 0, output: 0, routedViaMain: 0, handlerErrors: 0 };
+  private counters = { ingested: 0, rejected: 0, full: 0, dropped: 0, output: 0, routedViaMain: 0, routedOut: 0, handlerErrors: 0 };
+  private readonly routeHandler: RouteHandler | null;
   private stopping = false;
   private drainLoop: Promise<void> = Promise.resolve();
   private lastRejected: Rejection | null = null;
@@ -184,6 +203,7 @@ export class Runtime {
     this.partitions = opts.partitions;
     this.backPressure = opts.backPressure;
     this.routing = opts.routing;
+    this.routeHandler = opts.onRoute;
     this.control = new Int32Array(createControl(opts.workers));
     this.verifier = new Verifier(opts.maxFrameBytes);
     this.seq = new Array(opts.workers).fill(0);
@@ -304,13 +324,8 @@ export class Runtime {
    */
   ingest(frame: Uint8Array, source = 'ingest', originNs?: number): IngestResult {
     if (this.stopping) return Ingest.STOPPED;
-    const type = this.verifier.verifyBytes(frame);
-    if (type <= 0) {
-      this.counters.rejected++;
-      this.lastRejected = this.verifier.rejection();
-      if (this.deadLetterHandlers.length) for (const h of this.deadLetterHandlers) h({ source, rejection: this.lastRejected });
-      return Ingest.REJECTED;
-    }
+    const type = this.verify(frame, source);
+    if (type <= 0) return Ingest.REJECTED;
     const partition = partitionOf(new DataView(frame.buffer, frame.byteOffset, frame.byteLength), frame, 0, this.partitions);
     const result = this.enqueue(frame, type, partition, originNs ?? monotonicNs());
     if (result === Ingest.OK && this.inputs.length) {
@@ -323,6 +338,37 @@ export class Runtime {
       }
     }
     return result;
+  }
+
+  /** The frame's message type, or 0 when it fails verification (counted, lastRejection() set, dead-letter handlers told). */
+  private verify(frame: Uint8Array, source: string): number {
+    const type = this.verifier.verifyBytes(frame);
+    if (type > 0) return type;
+    this.counters.rejected++;
+    this.lastRejected = this.verifier.rejection();
+    if (this.deadLetterHandlers.length) for (const h of this.deadLetterHandlers) h({ source, rejection: this.lastRejected });
+    return 0;
+  }
+
+  /**
+   * A frame another process routed to `partition` (through a stage topic), verified and copied into
+   * the owner's ring as a routed frame: it reaches the later stage of a job, as ctx.route() does
+   * inside one process. Answers as ingest().
+   */
+  ingestRouted(frame: Uint8Array, partition: number, source = 'ingest', originNs?: number): IngestResult {
+    if (this.stopping) return Ingest.STOPPED;
+    if (!Number.isInteger(partition) || partition < 0 || partition >= this.partitions) {
+      throw new RangeError(`ingestRouted: partition ${partition} out of range 0..${this.partitions - 1}`);
+    }
+    const type = this.verify(frame, source);
+    if (type <= 0) return Ingest.REJECTED;
+    if (!this.state[partition % this.workers]!.alive) return Ingest.WORKER_DOWN;
+    if (this.enqueueRouted(frame, type, partition, originNs ?? monotonicNs()) === Ingest.FULL) {
+      this.counters.full++;
+      return Ingest.FULL;
+    }
+    this.counters.ingested++;
+    return Ingest.OK;
   }
 
   private enqueue(frame: Uint8Array, type: number, partition: number, originNs: number): IngestResult {
@@ -358,9 +404,8 @@ export class Runtime {
     }
   }
 
-  /** Resolves when the ring that `frame` goes to has released space, or after timeoutMs. */
-  async whenWritable(frame: Uint8Array, timeoutMs = 50): Promise<void> {
-    const partition = partitionOf(new DataView(frame.buffer, frame.byteOffset, frame.byteLength), frame, 0, this.partitions);
+  /** Resolves when the ring that `frame` goes to (by its key, or to `partition` when given) has released space, or after timeoutMs. */
+  async whenWritable(frame: Uint8Array, timeoutMs = 50, partition = partitionOf(new DataView(frame.buffer, frame.byteOffset, frame.byteLength), frame, 0, this.partitions)): Promise<void> {
     const p = this.state[partition % this.workers]!.toWorker;
     if (p.free() >= frameSlot(frame.length) * 2) return;
     await p.spaceReleased(timeoutMs);
@@ -423,6 +468,15 @@ export class Runtime {
       this.counters.routedViaMain++;
       const frame = new Uint8Array(view.buffer, at + 24, length);
       const originNs = frameIngressNsNumber(view, at);
+      if (this.routeHandler) {
+        this.counters.routedOut++;
+        try {
+          this.routeHandler(frame, type, partition, originNs);
+        } catch (e) {
+          this.handlerError(e);
+        }
+        return;
+      }
       if (this.pendingRoutes.length > 0 || this.enqueueRouted(frame, type, partition, originNs) === Ingest.FULL) {
         this.pendingRoutes.push({ frame: frame.slice(), type, partition, originNs });
       }
@@ -591,10 +645,15 @@ export class Runtime {
   }
 }
 
-type ResolvedOptions = Required<Omit<RuntimeOptions, 'job' | 'jobs' | 'jobOptions'>> & { jobs: JobSpec[] };
+type ResolvedOptions = Required<Omit<RuntimeOptions, 'job' | 'jobs' | 'jobOptions' | 'onRoute'>> & { jobs: JobSpec[]; onRoute: RouteHandler | null };
+
+/** Worker threads when none are asked for: one core left to the main thread. */
+export function defaultWorkers(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
 
 function resolveOptions(o: RuntimeOptions): ResolvedOptions {
-  const workers = o.workers ?? Math.max(1, availableParallelism() - 1);
+  const workers = o.workers ?? defaultWorkers();
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new RangeError(`workers must be an integer from 1 to 64, got ${o.workers}`);
   const partitions = o.partitions ?? workers * 4;
   if (!Number.isInteger(partitions) || partitions < 1 || partitions > 65_535) {
@@ -605,6 +664,9 @@ function resolveOptions(o: RuntimeOptions): ResolvedOptions {
   }
   if (o.routing !== undefined && o.routing !== 'direct' && o.routing !== 'main') {
     throw new RangeError(`routing must be "direct" or "main", got ${JSON.stringify(o.routing)}`);
+  }
+  if (o.onRoute !== undefined && (typeof o.onRoute !== 'function' || o.routing !== 'main')) {
+    throw new TypeError('onRoute must be a function, with routing "main" (routed frames pass through the main thread)');
   }
   const given = [...(o.job !== undefined ? [o.job] : []), ...(o.jobs ?? [])];
   if (given.length === 0) throw new TypeError('job or jobs must name at least one module exporting createJob');
@@ -626,6 +688,7 @@ function resolveOptions(o: RuntimeOptions): ResolvedOptions {
     partitions,
     backPressure: o.backPressure ?? 'block',
     routing: o.routing ?? 'direct',
+    onRoute: o.onRoute ?? null,
     ringBytes: o.ringBytes ?? 4 * MIB,
     peerRingBytes: o.peerRingBytes ?? MIB,
     wait: o.wait ?? DEFAULT_WAIT,

@@ -6,11 +6,16 @@ import type { Rejection } from '../wire/verifier.js';
 
 /** The part of the runtime a source writes to. */
 export interface SourceSink {
+  /** The runtime's partition count. */
+  readonly partitions: number;
   /** Verifies and enqueues a frame; FULL means pause and retry after whenWritable(). */
   ingest(frame: Uint8Array, source?: string, originNs?: number): IngestResult;
   /** ingest(), waiting while the owner's ring is full. */
   ingestAsync(frame: Uint8Array, source?: string, originNs?: number): Promise<IngestResult>;
-  whenWritable(frame: Uint8Array, timeoutMs?: number): Promise<void>;
+  /** Resolves when the ring `frame` goes to (by its key, or to `partition`) has room, or after timeoutMs. */
+  whenWritable(frame: Uint8Array, timeoutMs?: number, partition?: number): Promise<void>;
+  /** A frame another process routed to `partition` (a stage topic), enqueued as a routed frame. */
+  ingestRouted(frame: Uint8Array, partition: number, source?: string, originNs?: number): IngestResult;
   /** Resolves when every frame given so far is handled and its outputs delivered. */
   whenIdle(timeoutMs?: number): Promise<void>;
   /** Why the last REJECTED frame was refused. */
