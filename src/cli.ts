@@ -11,9 +11,11 @@ Usage:
                                     built-in market simulator (N events/s, default 20,000), with a live
                                     status; Ctrl-C stops it and prints a summary. --config: a JSON file
                                     of job thresholds (see the README)
-              [--kafka BROKERS] [--group ID] [--prefix P] [--topic-partitions N]
+              [--kafka BROKERS] [--group ID] [--prefix P] [--topic-partitions N] [--stage-topic]
                                     with --kafka (or KAFKA_BROKERS): consume market data, orders and
-                                    policies from Kafka instead, and produce every output there
+                                    policies from Kafka instead, and produce every output there;
+                                    --stage-topic: the trade engine's stages meet through the
+                                    engine_routes topic, so several processes can share its work
               [--port N] [--host H] [--token T] [--ws-auth] [--no-server]
                                     the dashboard, HTTP API and WebSocket feeds on one port (default
                                     8080; 0: any free one); writes need the token (--token or

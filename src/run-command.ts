@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { CommandOptions, OptionError as RunOptionError } from './command-options.js';
 import { tradingJobs } from './jobs/index.js';
 import { resolvePipelineConfig } from './jobs/config.js';
-import { startRuntime, type Runtime, type RuntimeStats } from './runtime/runtime.js';
+import { defaultWorkers, startRuntime, type RouteHandler, type Runtime, type RuntimeStats } from './runtime/runtime.js';
 import { percentiles } from './metrics/histogram.js';
 import { SimulatorSource } from './sim/simulator-source.js';
 import { KafkaSource } from './kafka/kafka-source.js';
@@ -32,6 +32,8 @@ export interface RunOptions {
   group: string;
   prefix: string;
   topicPartitions: number;
+  /** Run the trade engine's stages across the group's processes through the stage topic (engine_routes). */
+  stageTopic: boolean;
   /** The HTTP/WebSocket server and dashboard: its port (0: any free one), or null for none. */
   port: number | null;
   host: string;
@@ -45,7 +47,7 @@ interface Io {
 }
 
 const OPTIONS = ['--rate', '--seed', '--traders', '--workers', '--partitions', '--duration', '--scenario', '--config', '--interval', '--kafka', '--group', '--prefix', '--topic-partitions', '--port', '--host', '--token'];
-const FLAGS = ['--no-server', '--ws-auth'];
+const FLAGS = ['--no-server', '--ws-auth', '--stage-topic'];
 
 /** Parses `run`'s options; a bad one is refused with a message naming it. */
 export function parseRunOptions(args: string[], env: NodeJS.ProcessEnv = process.env): RunOptions {
@@ -97,11 +99,17 @@ export function parseRunOptions(args: string[], env: NodeJS.ProcessEnv = process
     group: given.string('--group') ?? 'tickwave',
     prefix: given.string('--prefix') ?? '',
     topicPartitions: num('--topic-partitions', 4, (v) => int(v) && v >= 1 && v <= 10_000, 'an integer from 1 to 10000'),
+    stageTopic: stageTopicOption(given.has('--stage-topic'), given.string('--kafka') ?? env.KAFKA_BROKERS ?? null),
     port: given.has('--no-server') ? null : num('--port', 8080, (v) => int(v) && v >= 0 && v <= 65_535, 'a port number from 0 to 65535 (0: any free port)'),
     host: given.string('--host') ?? '127.0.0.1',
     token: tokenOption(given.string('--token') ?? env.TICKWAVE_TOKEN ?? null),
     wsAuth: given.has('--ws-auth'),
   };
+}
+
+function stageTopicOption(stageTopic: boolean, kafka: string | null): boolean {
+  if (stageTopic && !kafka) throw new RunOptionError('--stage-topic needs --kafka (or KAFKA_BROKERS): the stage topic is a Kafka topic');
+  return stageTopic;
 }
 
 function tokenOption(token: string | null): string | null {
@@ -179,22 +187,27 @@ export async function runCommand(args: string[], io: Io, control: { tty?: boolea
   }
   let source: SimulatorSource | KafkaSource;
   let kafkaSink: KafkaSink | null = null;
+  let onRoute: RouteHandler | undefined;
   try {
     if (opts.kafka) {
       const created = await ensureTopics({ brokers: opts.kafka, topics: allTopics(opts.prefix), partitions: opts.topicPartitions });
       if (created.length) io.out(`kafka: created topics ${created.join(', ')}`);
       kafkaSink = await KafkaSink.connect({ brokers: opts.kafka, prefix: opts.prefix });
       kafkaSink.onError((e) => io.err(`tickwave run: ${e.message}`));
-      source = new KafkaSource({ brokers: opts.kafka, groupId: opts.group, prefix: opts.prefix, sink: kafkaSink });
+      source = new KafkaSource({ brokers: opts.kafka, groupId: opts.group, prefix: opts.prefix, sink: kafkaSink, stageTopic: opts.stageTopic });
+      // The trade engine across processes: routed frames go out to the stage topic and come back
+      // from it to whichever process of the group holds their partition.
+      if (opts.stageTopic) onRoute = await kafkaSink.routeHandler(opts.partitions ?? (opts.workers ?? defaultWorkers()) * 4);
     } else {
       source = new SimulatorSource({ seed: opts.seed, traders: opts.traders, eventsPerSecond: opts.rate, rate: opts.rate });
     }
   } catch (e) {
     io.err(`tickwave run: ${(e as Error).message}`);
+    await kafkaSink?.disconnect();
     return 2;
   }
   const jobs = tradingJobs(opts.config);
-  const rt = await startRuntime({ jobs, workers: opts.workers, partitions: opts.partitions, sources: [source] });
+  const rt = await startRuntime({ jobs, workers: opts.workers, partitions: opts.partitions, sources: [source], ...(onRoute ? { routing: 'main', onRoute } : {}) });
   kafkaSink?.attach(rt);
   let server: TickwaveServer | null = null;
   if (opts.port !== null) {

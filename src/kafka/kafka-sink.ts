@@ -9,10 +9,10 @@
 // 10000, compression lz4, partitioner murmur2_random (Kafka's Java default, so a key lands on the
 // same partition whichever client wrote it).
 import { rdkafka, type KafkaConfig } from './rdkafka.js';
-import { allTopics, topicOf } from './topics.js';
+import { allTopics, INPUT_TOPICS, TOPICS, topicOf } from './topics.js';
 import { FrameBatcher } from './frame-batch.js';
 import { keyAt } from '../runtime/partitioner.js';
-import type { Runtime } from '../runtime/runtime.js';
+import type { RouteHandler, Runtime } from '../runtime/runtime.js';
 import { REPLAY_ORIGIN } from '../runtime/source.js';
 import { Body, DeadLetter, DeadLetterReason, Envelope } from '../wire/generated/index.js';
 import { FILE_IDENTIFIER } from '../wire/layout.generated.js';
@@ -34,6 +34,8 @@ export interface KafkaSinkStats {
   deadLetters: number;
   /** Outputs of replayed frames, not produced again. */
   replayed: number;
+  /** Frames sent to the stage topic (the trade engine's stages in other processes). */
+  routed: number;
   /** Messages waiting for room in librdkafka's queue. */
   waiting: number;
   errors: string[];
@@ -79,7 +81,7 @@ export class KafkaSink {
   private readonly prefix: string;
   private readonly waiting: { topic: string; partition: number | null; value: Buffer; key: Buffer | null }[] = [];
   private retryTimer: NodeJS.Timeout | null = null;
-  private readonly counters = { produced: 0, delivered: 0, failed: 0, deadLetters: 0, replayed: 0 };
+  private readonly counters = { produced: 0, delivered: 0, failed: 0, deadLetters: 0, replayed: 0, routed: 0 };
   private readonly errors: string[] = [];
   private readonly errorHandlers: ((e: Error) => void)[] = [];
   private readonly builder = new WireBuilder(1024);
@@ -217,6 +219,34 @@ export class KafkaSink {
       if (originNs === REPLAY_ORIGIN) this.counters.replayed++;
       else this.produce(type, new Uint8Array(view.buffer, at, length));
     });
+  }
+
+  /**
+   * The runtime's route handler (RuntimeOptions.onRoute) for a runtime of `partitions` partitions:
+   * each routed frame goes to the stage topic, to the Kafka partition that holds its target runtime
+   * partition, keyed by that partition in decimal. A key's Kafka partition is murmur2(key) mod the
+   * topic's count and its runtime partition murmur2(key) mod `partitions`, so runtime partition p
+   * sits with Kafka partition p mod count when count divides `partitions`, and the consumer group's
+   * range assignment gives one process the same partition number of every topic when every topic has
+   * the same count. Both are checked here. Frames routed while replaying were sent the first time
+   * round, and are not sent again.
+   */
+  async routeHandler(partitions: number): Promise<RouteHandler> {
+    const topic = this.prefix + TOPICS.engineRoutes;
+    const count = await this.partitionCount(topic);
+    for (const input of INPUT_TOPICS) {
+      const n = await this.partitionCount(this.prefix + input);
+      if (n !== count) throw new Error(`kafka: ${this.prefix + input} has ${n} partitions and ${topic} ${count}: the stage topic needs every input topic's partition count`);
+    }
+    if (partitions % count !== 0) {
+      throw new Error(`kafka: the runtime's ${partitions} partitions are not a multiple of the ${count} partitions of ${topic}: give --partitions a multiple of ${count}`);
+    }
+    const keys = Array.from({ length: partitions }, (_, p) => Buffer.from(String(p)));
+    return (frame, _type, partition, originNs) => {
+      if (originNs === REPLAY_ORIGIN) return;
+      this.counters.routed++;
+      this.send(topic, Buffer.from(frame), keys[partition]!, partition % count);
+    };
   }
 
   /** Resolves when every message produced so far is delivered (or failed, counted in stats). */

@@ -24,10 +24,13 @@
 // source pauses its partitions, and resumes them when there is room again.
 // Values: one Envelope, or a batch of them (src/kafka/frame-batch.ts); a batch's frames are handed
 // over one by one, and a bad one is a dead letter of its own, named by its byte in the value.
+// Stage topic (`stageTopic`): its values are frames the trade engine routed between its stages in
+// some process of the group, each keyed by its target runtime partition; they are handed over as
+// routed frames to that partition (ingestRouted), and replayed with the rest on assignment.
 import { rdkafka, type KafkaConfig } from './rdkafka.js';
 import { deadLetterReason, type KafkaSink } from './kafka-sink.js';
 import { DeadLetterReason } from '../wire/generated/index.js';
-import { INPUT_TOPICS } from './topics.js';
+import { INPUT_TOPICS, TOPICS } from './topics.js';
 import { isFrameBatch, nextRecord, recordEnd } from './frame-batch.js';
 import { Ingest } from '../runtime/runtime.js';
 import { monotonicNs } from '../runtime/clock.js';
@@ -48,6 +51,11 @@ export interface KafkaSourceOptions {
   config?: KafkaConfig;
   /** Where to start without a committed offset: 'earliest' (default) or 'latest'. */
   offsetReset?: 'earliest' | 'latest';
+  /**
+   * Also consume the stage topic (engine_routes): the trade engine's stages across the processes of
+   * the group. The runtime must route through the main thread to KafkaSink.routeHandler().
+   */
+  stageTopic?: boolean;
   /** Rebuild state by replaying each assigned partition from its start to the committed offset (default true). */
   replay?: boolean;
   /**
@@ -95,6 +103,10 @@ interface PartitionState {
   partition: number;
   /** Offsets below this are replayed (the group's committed offset when it was assigned). */
   replayUntil: number;
+  /** Offsets below this are skipped: this process held the partition last and its state has them. */
+  skipUntil: number;
+  /** One past the last message handed to the runtime, replayed or live. */
+  position: number;
   /** One past the last message handed to the runtime, and what was last committed. */
   next: number;
   committed: number;
@@ -102,6 +114,7 @@ interface PartitionState {
 
 interface ConsumedMessage {
   value: Buffer | null;
+  key?: Buffer | string | null;
   topic: string;
   partition: number;
   offset: number;
@@ -113,6 +126,8 @@ export class KafkaSource implements Source {
   readonly name: string;
   private readonly consumer: InstanceType<typeof rdkafka.KafkaConsumer>;
   private readonly topics: string[];
+  /** The stage topic's name (prefixed), or null without it. */
+  private readonly routesTopic: string | null;
   private stopped = false;
   /** Next offset to commit per "topic\0partition": one past the last message handed to the runtime. */
   private readonly parts = new Map<string, PartitionState[]>();
@@ -121,9 +136,13 @@ export class KafkaSource implements Source {
   /** Assignments whose committed offsets are still being looked up: nothing is handed over meanwhile. */
   private lookups = 0;
   private assigned: { topic: string; partition: number }[] = [];
+  /** The runtime's partition count (what a stage-topic key may name). */
+  private runtimePartitions = 0;
 
   constructor(private readonly o: KafkaSourceOptions) {
+    this.routesTopic = o.stageTopic ? (o.prefix ?? '') + TOPICS.engineRoutes : null;
     this.topics = (o.topics ?? INPUT_TOPICS).map((t) => (o.prefix ?? '') + t);
+    if (this.routesTopic !== null) this.topics.push(this.routesTopic);
     this.name = `kafka:${o.groupId}`;
     this.consumer = new rdkafka.KafkaConsumer(
       {
@@ -159,19 +178,45 @@ export class KafkaSource implements Source {
     );
   }
 
-  /** From the start of each partition; what is below the committed offset is replayed. */
+  /**
+   * From the start of each partition; what is below the committed offset is replayed, unless this
+   * process held the partition last, up to exactly that offset (a rebalance that gave it back): its
+   * state has those messages already, and they are skipped. The stage topic waits (paused) until the
+   * input partitions' replay is done: an exec report coming back must find its order held.
+   */
   private assignForReplay(parts: { topic: string; partition: number }[]): void {
     this.lookups++;
     this.consumer.assign(parts.map((p) => ({ ...p, offset: -2 /* the beginning */ })));
+    this.stageHeld = parts.filter((p) => p.topic === this.routesTopic);
+    if (this.stageHeld.length > 0) this.consumer.pause(this.stageHeld);
     this.consumer.committed(parts, 15_000, (err, committed) => {
       if (err) {
         this.failure = new Error(`kafka: cannot read the group's committed offsets: ${err.message}`);
       } else {
-        for (const c of committed) if (c.offset > 0) this.part(c.topic, c.partition).replayUntil = c.offset;
+        for (const c of committed) {
+          if (c.offset <= 0) continue;
+          const ps = this.part(c.topic, c.partition);
+          if (this.heldUntil.get(`${c.topic}\0${c.partition}`) === c.offset) ps.skipUntil = c.offset;
+          else ps.replayUntil = c.offset;
+        }
       }
       this.lookups--;
     });
   }
+
+  /** Whether every input partition (the stage topic aside) has been replayed up to its committed offset. */
+  private inputsReplayed(): boolean {
+    for (const [topic, list] of this.parts) {
+      if (topic === this.routesTopic) continue;
+      for (const ps of list) if (ps !== undefined && ps.position < ps.replayUntil) return false;
+    }
+    return true;
+  }
+
+  /** Stage-topic partitions paused until the inputs' replay is done. */
+  private stageHeld: { topic: string; partition: number }[] = [];
+  /** Per "topic\0partition" this process let go: one past the last message it handed over. */
+  private readonly heldUntil = new Map<string, number>();
 
   private failure: Error | null = null;
 
@@ -179,7 +224,7 @@ export class KafkaSource implements Source {
   private part(topic: string, partition: number): PartitionState {
     let list = this.parts.get(topic);
     if (!list) this.parts.set(topic, (list = []));
-    return (list[partition] ??= { topic, partition, replayUntil: 0, next: 0, committed: 0 });
+    return (list[partition] ??= { topic, partition, replayUntil: 0, skipUntil: 0, position: 0, next: 0, committed: 0 });
   }
   /** A periodic commit failed: the next one sends every partition's offset. */
   private recommit = false;
@@ -200,6 +245,7 @@ export class KafkaSource implements Source {
   }
 
   async run(sink: SourceSink): Promise<void> {
+    this.runtimePartitions = sink.partitions;
     await new Promise<void>((resolve, reject) => {
       this.consumer.connect({ timeout: 15_000 }, (err) => (err ? reject(new Error(`kafka: cannot connect a consumer to ${this.o.brokers}: ${err.message}`)) : resolve()));
     });
@@ -215,13 +261,19 @@ export class KafkaSource implements Source {
           await this.commit(sink, true);
           this.consumer.unassign();
           this.assigned = [];
+          for (const list of this.parts.values()) for (const ps of list) if (ps !== undefined && ps.position > 0) this.heldUntil.set(`${ps.topic}\0${ps.partition}`, ps.position);
           this.parts.clear();
+          this.stageHeld = [];
           this.revoked = false;
           continue;
         }
         if (this.lookups > 0) {
           await sleep(5);
           continue;
+        }
+        if (this.stageHeld.length > 0 && this.inputsReplayed()) {
+          this.consumer.resume(this.stageHeld);
+          this.stageHeld = [];
         }
         const messages = await this.consume(batch);
         for (const m of messages) {
@@ -250,9 +302,13 @@ export class KafkaSource implements Source {
   private hand(sink: SourceSink, m: ConsumedMessage, from: number): number {
     const value = m.value ?? EMPTY;
     const ps = this.part(m.topic, m.partition);
+    if (m.offset < ps.skipUntil) return -1;
     const replay = m.offset < ps.replayUntil;
     const origin = replay ? REPLAY_ORIGIN : this.o.latencyFrom === 'broker' && m.timestamp ? monotonicNs() - Math.max(0, Date.now() - m.timestamp) * 1e6 : undefined;
-    if (!isFrameBatch(value)) {
+    if (m.topic === this.routesTopic) {
+      const target = this.routeTarget(m, replay);
+      if (target >= 0 && !this.handFrame(sink, m, value, -1, replay, origin, target)) return 0;
+    } else if (!isFrameBatch(value)) {
       if (!this.handFrame(sink, m, value, -1, replay, origin)) return 0;
     } else {
       for (let at = from; ;) {
@@ -268,14 +324,42 @@ export class KafkaSource implements Source {
       }
     }
     this.counters.messages++;
+    ps.position = m.offset + 1;
     // Replayed offsets are below the committed one already: committing them would move it back.
     if (!replay) ps.next = m.offset + 1;
     return -1;
   }
 
-  /** One frame to the runtime (`recordAt`: its record's byte in a batch value, or -1); false when its owner's ring is full. */
-  private handFrame(sink: SourceSink, m: ConsumedMessage, frame: Uint8Array, recordAt: number, replay: boolean, origin: number | undefined): boolean {
-    const r = sink.ingest(frame, m.topic, origin);
+  /**
+   * The runtime partition a stage-topic message is routed to: its key, in decimal. A key that names
+   * none makes the message a dead letter (and -1 is returned).
+   */
+  private routeTarget(m: ConsumedMessage, replay: boolean): number {
+    const target = this.routeKey(m);
+    if (target >= 0) return target;
+    const key = m.key == null ? '' : m.key.toString();
+    this.counters.consumed++;
+    if (!replay) {
+      this.counters.deadLetters++;
+      const detail = `stage-topic key ${JSON.stringify(key.slice(0, 40))} names no runtime partition (0..${this.runtimePartitions - 1})`;
+      this.o.sink.deadLetter(DeadLetterReason.MALFORMED, detail, -1, m.topic, m.partition, BigInt(m.offset), m.value ?? EMPTY, BigInt(Date.now()) * 1_000_000n);
+    }
+    return -1;
+  }
+
+  /** A stage-topic message's runtime partition from its key, or -1 when the key names none. */
+  private routeKey(m: ConsumedMessage): number {
+    const key = m.key == null ? '' : m.key.toString();
+    const target = /^\d{1,5}$/.test(key) ? Number(key) : -1;
+    return target < this.runtimePartitions ? target : -1;
+  }
+
+  /**
+   * One frame to the runtime (`recordAt`: its record's byte in a batch value, or -1; `routeTo`: the
+   * runtime partition of a stage-topic frame, or -1); false when its owner's ring is full.
+   */
+  private handFrame(sink: SourceSink, m: ConsumedMessage, frame: Uint8Array, recordAt: number, replay: boolean, origin: number | undefined, routeTo = -1): boolean {
+    const r = routeTo < 0 ? sink.ingest(frame, m.topic, origin) : sink.ingestRouted(frame, routeTo, m.topic, origin);
     if (r === Ingest.FULL) return false;
     this.counters.consumed++;
     if (r === Ingest.OK) {
@@ -312,8 +396,10 @@ export class KafkaSource implements Source {
   private async handWaiting(sink: SourceSink, m: ConsumedMessage, from: number): Promise<void> {
     const until = Date.now() + BRIEF_WAIT_MS;
     let at = from;
+    // A stage-topic frame names its partition; the others go where their key does.
+    const partition = m.topic === this.routesTopic ? this.routeKey(m) : undefined;
     while (at >= 0 && Date.now() < until) {
-      await sink.whenWritable(this.frameAt(m.value ?? EMPTY, at), BRIEF_WAIT_MS);
+      await sink.whenWritable(this.frameAt(m.value ?? EMPTY, at), BRIEF_WAIT_MS, partition);
       at = this.hand(sink, m, at);
     }
     if (at < 0) return;
@@ -321,9 +407,10 @@ export class KafkaSource implements Source {
     this.consumer.pause(parts);
     this.counters.pauses++;
     try {
-      for (; at >= 0; at = this.hand(sink, m, at)) await sink.whenWritable(this.frameAt(m.value ?? EMPTY, at), 20);
+      for (; at >= 0; at = this.hand(sink, m, at)) await sink.whenWritable(this.frameAt(m.value ?? EMPTY, at), 20, partition);
     } finally {
-      this.consumer.resume(parts);
+      // Stage-topic partitions held for a replay stay paused.
+      this.consumer.resume(this.stageHeld.length === 0 ? parts : parts.filter((p) => p.topic !== this.routesTopic));
     }
   }
 

@@ -19,6 +19,12 @@ export const TOPICS = {
   orderImbalanceAlerts: 'order_imbalance_alerts',
   arbitrageOpportunities: 'arbitrage_opportunities',
   deadLetters: 'dead_letters',
+  /**
+   * The stage topic: frames the trade engine routes between its stages (an accepted order to its
+   * symbol's book, an exec report back to its account) when those stages run in different processes.
+   * Each goes to the Kafka partition holding its target runtime partition, keyed by that partition.
+   */
+  engineRoutes: 'engine_routes',
 } as const;
 
 /** The topics the pipeline consumes (exec reports are its own output: the book is their source). */
