@@ -107,6 +107,12 @@ export function parseRunOptions(args: string[], env: NodeJS.ProcessEnv = process
   };
 }
 
+/** The config with engine.rememberRoutedOrders at 100,000 unless it is given. */
+function withRoutedMemory(config: unknown): unknown {
+  const c = (config ?? {}) as { engine?: Record<string, unknown> };
+  return { ...c, engine: { rememberRoutedOrders: 100_000, ...c.engine } };
+}
+
 function stageTopicOption(stageTopic: boolean, kafka: string | null): boolean {
   if (stageTopic && !kafka) throw new RunOptionError('--stage-topic needs --kafka (or KAFKA_BROKERS): the stage topic is a Kafka topic');
   return stageTopic;
@@ -206,7 +212,8 @@ export async function runCommand(args: string[], io: Io, control: { tty?: boolea
     await kafkaSink?.disconnect();
     return 2;
   }
-  const jobs = tradingJobs(opts.config);
+  // Across processes an order may reach its book twice (routed again after a crash): books remember.
+  const jobs = tradingJobs(opts.stageTopic ? withRoutedMemory(opts.config) : opts.config);
   const rt = await startRuntime({ jobs, workers: opts.workers, partitions: opts.partitions, sources: [source], ...(onRoute ? { routing: 'main', onRoute } : {}) });
   kafkaSink?.attach(rt);
   let server: TickwaveServer | null = null;

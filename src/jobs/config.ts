@@ -57,6 +57,12 @@ export interface PipelineConfig {
     maxAccounts: number;
     /** Finished orders remembered per worker, to recognise their repeated exec reports. */
     rememberDoneOrders: number;
+    /**
+     * Ids of the orders the books took, remembered per worker (0: none), so an order routed to its
+     * book twice is booked once: across processes (`run --stage-topic`), a restarted account stage
+     * routes again the orders taken after its last commit.
+     */
+    rememberRoutedOrders: number;
   };
 }
 
@@ -68,7 +74,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   riskMonitor: { positionLimit: toTicks(1_000_000), warnAtBp: 8_000, dailyLossLimit: toTicks(50_000), killSwitch: true, markIntervalMs: 250 },
   orderImbalance: { shareBp: 7_000, windowMs: 60_000, minVolume: 10_000n, delayMs: 2_000, latenessMs: 5_000, idleMs: 2_000 },
   arbitrage: { minSpreadBp: 10, minSize: 100n, maxQuoteAgeMs: 1_000 },
-  engine: { maxOrders: 65_536, levelsPerSide: 1_024, maxSymbols: 64, maxAccounts: 1_024, rememberDoneOrders: 100_000 },
+  engine: { maxOrders: 65_536, levelsPerSide: 1_024, maxSymbols: 64, maxAccounts: 1_024, rememberDoneOrders: 100_000, rememberRoutedOrders: 0 },
 };
 
 const MONEY = new Set(['riskMonitor.positionLimit', 'riskMonitor.dailyLossLimit']);
@@ -85,7 +91,7 @@ const MAX: Record<string, number> = {
   'engine.maxAccounts': 100_000,
 };
 /** Options that may be zero. */
-const ZERO_OK = new Set(['riskMonitor.markIntervalMs', 'orderImbalance.delayMs', 'orderImbalance.latenessMs', 'orderImbalance.idleMs', 'arbitrage.minSpreadBp', 'arbitrage.minSize', 'orderImbalance.minVolume']);
+const ZERO_OK = new Set(['engine.rememberRoutedOrders', 'riskMonitor.markIntervalMs', 'orderImbalance.delayMs', 'orderImbalance.latenessMs', 'orderImbalance.idleMs', 'arbitrage.minSpreadBp', 'arbitrage.minSize', 'orderImbalance.minVolume']);
 
 /** Fills in defaults and checks every value; throws a RangeError or TypeError naming the option. */
 export function resolvePipelineConfig(input: unknown = {}): PipelineConfig {

@@ -145,6 +145,10 @@ export class TradeEngine implements Job {
   /** Symbol stage: account names by the book's account id, and exec counters per symbol. */
   private readonly bookAccounts: string[] = [''];
   private readonly bookAccountIds = new Map<string, number>();
+  /** Symbol stage: the ids of the orders the books took (engine.rememberRoutedOrders of them, oldest first out). */
+  private readonly bookedIds = new Set<bigint>();
+  private readonly bookedOrder: bigint[] = [];
+  private bookedHead = 0;
   /** Symbol stage: the account (book id) of each order the book holds, so only its owner may cancel or replace it. */
   private readonly bookOwner = new Map<bigint, number>();
   private readonly execCounters = new Map<string, { hash: number; n: number }>();
@@ -153,7 +157,7 @@ export class TradeEngine implements Job {
   /** Latest event time seen, for outputs that time itself drives (marking to market). */
   private eventNs = 0n;
   private nextMarkNs = 0;
-  readonly counters = { orders: 0, accepted: 0, rejected: 0, execReports: 0, duplicateExecs: 0, unknownExecs: 0, kills: 0 };
+  readonly counters = { orders: 0, accepted: 0, rejected: 0, execReports: 0, duplicateExecs: 0, unknownExecs: 0, kills: 0, duplicateRoutes: 0 };
   private readonly order = new Order();
   private readonly cancel = new Cancel();
   private readonly replace = new Replace();
@@ -699,6 +703,11 @@ export class TradeEngine implements Job {
   private submitToBook(o: Order, f: FrameInfo): void {
     const symbol = o.symbol()!;
     const orderId = o.orderId();
+    if (this.cfg.engine.rememberRoutedOrders > 0 && !this.rememberBooked(orderId)) {
+      // Routed again (the account stage restarted after a crash): the first one's reports stand.
+      this.counters.duplicateRoutes++;
+      return;
+    }
     const account = this.bookAccount(o.account()!);
     const order: BookOrder = {
       orderId, account, symbol: this.symbolId(symbol), side: o.side(), type: o.type(), tif: o.tif(),
@@ -707,6 +716,18 @@ export class TradeEngine implements Job {
     if (!this.bookOwner.has(orderId)) this.bookOwner.set(orderId, account);
     this.book.submit(order);
     this.publishReports(o.account()!, symbol, o.clientTsNs(), f);
+  }
+
+  /** Remembers an order id the book takes; false when it took that id already. */
+  private rememberBooked(orderId: bigint): boolean {
+    if (this.bookedIds.has(orderId)) return false;
+    this.bookedIds.add(orderId);
+    this.bookedOrder.push(orderId);
+    if (this.bookedOrder.length - this.bookedHead > this.cfg.engine.rememberRoutedOrders) {
+      this.bookedIds.delete(this.bookedOrder[this.bookedHead++]!);
+      if (this.bookedHead > 65_536) this.bookedOrder.splice(0, this.bookedHead), (this.bookedHead = 0);
+    }
+    return true;
   }
 
   /** Whether `account` owns the book's order `orderId`; if not, the requester hears UNKNOWN_ORDER. */

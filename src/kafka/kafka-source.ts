@@ -105,6 +105,8 @@ interface PartitionState {
   replayUntil: number;
   /** Offsets below this are skipped: this process held the partition last and its state has them. */
   skipUntil: number;
+  /** With the stage topic: the partition's end when it was assigned; the stage topic waits until it is reached. */
+  holdUntil: number;
   /** One past the last message handed to the runtime, replayed or live. */
   position: number;
   /** One past the last message handed to the runtime, and what was last committed. */
@@ -150,6 +152,9 @@ export class KafkaSource implements Source {
         'group.id': o.groupId,
         ...DEFAULT_CONSUMER_CONFIG,
         ...o.config,
+        // The stage topic needs each process to hold the same partition numbers of every topic: the
+        // range assignor gives that (the default's first choice), the others do not.
+        ...(o.stageTopic ? { 'partition.assignment.strategy': 'range' } : {}),
         // Every commit's answer, sync or not, comes here: `commits` counts the acknowledged ones.
         offset_commit_cb: (err: { code: number; message: string } | null) => {
           if (!err) {
@@ -182,13 +187,27 @@ export class KafkaSource implements Source {
    * From the start of each partition; what is below the committed offset is replayed, unless this
    * process held the partition last, up to exactly that offset (a rebalance that gave it back): its
    * state has those messages already, and they are skipped. The stage topic waits (paused) until the
-   * input partitions' replay is done: an exec report coming back must find its order held.
+   * input partitions are read up to where they ended at assignment, past the committed offset: an
+   * exec report coming back must find its order held, and after a crash the stage topic holds
+   * reports of orders the dead process took after its last commit.
    */
   private assignForReplay(parts: { topic: string; partition: number }[]): void {
     this.lookups++;
     this.consumer.assign(parts.map((p) => ({ ...p, offset: -2 /* the beginning */ })));
     this.stageHeld = parts.filter((p) => p.topic === this.routesTopic);
-    if (this.stageHeld.length > 0) this.consumer.pause(this.stageHeld);
+    if (this.stageHeld.length > 0) {
+      this.consumer.pause(this.stageHeld);
+      for (const p of parts) {
+        if (p.topic === this.routesTopic) continue;
+        this.lookups++;
+        this.consumer.queryWatermarkOffsets(p.topic, p.partition, 15_000, (err, w) => {
+          if (err) this.failure = new Error(`kafka: cannot read the end of ${p.topic}/${p.partition}: ${err.message}`);
+          // A partition whose messages are all gone (retention) has nothing to wait for.
+          else if (w.highOffset > w.lowOffset) this.part(p.topic, p.partition).holdUntil = w.highOffset;
+          this.lookups--;
+        });
+      }
+    }
     this.consumer.committed(parts, 15_000, (err, committed) => {
       if (err) {
         this.failure = new Error(`kafka: cannot read the group's committed offsets: ${err.message}`);
@@ -204,16 +223,16 @@ export class KafkaSource implements Source {
     });
   }
 
-  /** Whether every input partition (the stage topic aside) has been replayed up to its committed offset. */
-  private inputsReplayed(): boolean {
+  /** Whether every input partition (the stage topic aside) has been read up to where it ended at assignment. */
+  private inputsCaughtUp(): boolean {
     for (const [topic, list] of this.parts) {
       if (topic === this.routesTopic) continue;
-      for (const ps of list) if (ps !== undefined && ps.position < ps.replayUntil) return false;
+      for (const ps of list) if (ps !== undefined && ps.position < Math.max(ps.replayUntil, ps.holdUntil)) return false;
     }
     return true;
   }
 
-  /** Stage-topic partitions paused until the inputs' replay is done. */
+  /** Stage-topic partitions paused until the inputs have caught up. */
   private stageHeld: { topic: string; partition: number }[] = [];
   /** Per "topic\0partition" this process let go: one past the last message it handed over. */
   private readonly heldUntil = new Map<string, number>();
@@ -224,7 +243,7 @@ export class KafkaSource implements Source {
   private part(topic: string, partition: number): PartitionState {
     let list = this.parts.get(topic);
     if (!list) this.parts.set(topic, (list = []));
-    return (list[partition] ??= { topic, partition, replayUntil: 0, skipUntil: 0, position: 0, next: 0, committed: 0 });
+    return (list[partition] ??= { topic, partition, replayUntil: 0, skipUntil: 0, holdUntil: 0, position: 0, next: 0, committed: 0 });
   }
   /** A periodic commit failed: the next one sends every partition's offset. */
   private recommit = false;
@@ -271,7 +290,7 @@ export class KafkaSource implements Source {
           await sleep(5);
           continue;
         }
-        if (this.stageHeld.length > 0 && this.inputsReplayed()) {
+        if (this.stageHeld.length > 0 && this.inputsCaughtUp()) {
           this.consumer.resume(this.stageHeld);
           this.stageHeld = [];
         }
@@ -302,7 +321,10 @@ export class KafkaSource implements Source {
   private hand(sink: SourceSink, m: ConsumedMessage, from: number): number {
     const value = m.value ?? EMPTY;
     const ps = this.part(m.topic, m.partition);
-    if (m.offset < ps.skipUntil) return -1;
+    if (m.offset < ps.skipUntil) {
+      ps.position = m.offset + 1;
+      return -1;
+    }
     const replay = m.offset < ps.replayUntil;
     const origin = replay ? REPLAY_ORIGIN : this.o.latencyFrom === 'broker' && m.timestamp ? monotonicNs() - Math.max(0, Date.now() - m.timestamp) * 1e6 : undefined;
     if (m.topic === this.routesTopic) {
