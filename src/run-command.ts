@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { CommandOptions, OptionError as RunOptionError } from './command-options.js';
 import { tradingJobs } from './jobs/index.js';
 import { resolvePipelineConfig } from './jobs/config.js';
-import { defaultWorkers, startRuntime, type RouteHandler, type Runtime, type RuntimeStats } from './runtime/runtime.js';
+import { defaultPartitions, startRuntime, type RouteHandler, type Runtime, type RuntimeStats } from './runtime/runtime.js';
 import { percentiles } from './metrics/histogram.js';
 import { SimulatorSource } from './sim/simulator-source.js';
 import { KafkaSource } from './kafka/kafka-source.js';
@@ -203,7 +203,7 @@ export async function runCommand(args: string[], io: Io, control: { tty?: boolea
       source = new KafkaSource({ brokers: opts.kafka, groupId: opts.group, prefix: opts.prefix, sink: kafkaSink, stageTopic: opts.stageTopic });
       // The trade engine across processes: routed frames go out to the stage topic and come back
       // from it to whichever process of the group holds their partition.
-      if (opts.stageTopic) onRoute = await kafkaSink.routeHandler(opts.partitions ?? (opts.workers ?? defaultWorkers()) * 4);
+      if (opts.stageTopic) onRoute = await kafkaSink.routeHandler(opts.partitions ?? defaultPartitions(opts.workers));
     } else {
       source = new SimulatorSource({ seed: opts.seed, traders: opts.traders, eventsPerSecond: opts.rate, rate: opts.rate });
     }

@@ -24,6 +24,7 @@ import {
 import { resolvePipelineConfig, type PipelineConfig } from './config.js';
 import { FrameReader, FrameWriter, symbolSlot } from './frame-io.js';
 import { FixedFrame } from '../wire/fixed-frame.js';
+import { RecentWindow } from './recent-window.js';
 import { type MonitorLevel, RiskMonitor, type RiskAlertFacts } from './risk-monitor.js';
 
 const BUY = 1;
@@ -138,17 +139,15 @@ export class TradeEngine implements Job {
   private readonly portfolioOut = new FixedFrame('Portfolio');
   private readonly accounts = new Map<string, Account>();
   private readonly orders = new Map<bigint, HeldOrder>();
-  private readonly doneOrders: HeldOrder[] = [];
+  private readonly doneOrders: RecentWindow<HeldOrder>;
   /** Accounts with fills since their last valuation, valued once at the end of the worker's batch. */
   private readonly unvalued = new Set<Account>();
-  private doneHead = 0;
   /** Symbol stage: account names by the book's account id, and exec counters per symbol. */
   private readonly bookAccounts: string[] = [''];
   private readonly bookAccountIds = new Map<string, number>();
   /** Symbol stage: the ids of the orders the books took (engine.rememberRoutedOrders of them, oldest first out). */
   private readonly bookedIds = new Set<bigint>();
-  private readonly bookedOrder: bigint[] = [];
-  private bookedHead = 0;
+  private readonly bookedWindow: RecentWindow<bigint>;
   /** Symbol stage: the account (book id) of each order the book holds, so only its owner may cancel or replace it. */
   private readonly bookOwner = new Map<bigint, number>();
   private readonly execCounters = new Map<string, { hash: number; n: number }>();
@@ -169,6 +168,8 @@ export class TradeEngine implements Job {
 
   constructor(private readonly ctx: JobContext, config: unknown) {
     this.cfg = resolvePipelineConfig(config ?? {});
+    this.doneOrders = new RecentWindow(this.cfg.engine.rememberDoneOrders);
+    this.bookedWindow = new RecentWindow(this.cfg.engine.rememberRoutedOrders);
     const e = this.cfg.engine;
     try {
       this.risk = new PreTradeRiskWasm(e.maxAccounts, e.maxAccounts * 64, e.maxSymbols);
@@ -571,12 +572,8 @@ export class TradeEngine implements Job {
     o.done = true;
     o.account.open.delete(o);
     // Remember finished orders for a while, so their repeated reports are still recognised.
-    this.doneOrders.push(o);
-    if (this.doneOrders.length - this.doneHead > this.cfg.engine.rememberDoneOrders) {
-      const old = this.doneOrders[this.doneHead++]!;
-      if (this.orders.get(old.orderId) === old) this.orders.delete(old.orderId);
-      if (this.doneHead > 65_536) this.doneOrders.splice(0, this.doneHead), (this.doneHead = 0);
-    }
+    const old = this.doneOrders.push(o);
+    if (old !== undefined && this.orders.get(old.orderId) === old) this.orders.delete(old.orderId);
   }
 
   /**
@@ -722,11 +719,8 @@ export class TradeEngine implements Job {
   private rememberBooked(orderId: bigint): boolean {
     if (this.bookedIds.has(orderId)) return false;
     this.bookedIds.add(orderId);
-    this.bookedOrder.push(orderId);
-    if (this.bookedOrder.length - this.bookedHead > this.cfg.engine.rememberRoutedOrders) {
-      this.bookedIds.delete(this.bookedOrder[this.bookedHead++]!);
-      if (this.bookedHead > 65_536) this.bookedOrder.splice(0, this.bookedHead), (this.bookedHead = 0);
-    }
+    const old = this.bookedWindow.push(orderId);
+    if (old !== undefined) this.bookedIds.delete(old);
     return true;
   }
 

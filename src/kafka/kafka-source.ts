@@ -359,14 +359,18 @@ export class KafkaSource implements Source {
   private routeTarget(m: ConsumedMessage, replay: boolean): number {
     const target = this.routeKey(m);
     if (target >= 0) return target;
-    const key = m.key == null ? '' : m.key.toString();
     this.counters.consumed++;
     if (!replay) {
-      this.counters.deadLetters++;
-      const detail = `stage-topic key ${JSON.stringify(key.slice(0, 40))} names no runtime partition (0..${this.runtimePartitions - 1})`;
-      this.o.sink.deadLetter(DeadLetterReason.MALFORMED, detail, -1, m.topic, m.partition, BigInt(m.offset), m.value ?? EMPTY, BigInt(Date.now()) * 1_000_000n);
+      const key = JSON.stringify((m.key ?? '').toString().slice(0, 40));
+      this.deadLetter(m, DeadLetterReason.MALFORMED, `stage-topic key ${key} names no runtime partition (0..${this.runtimePartitions - 1})`, -1, m.value ?? EMPTY);
     }
     return -1;
+  }
+
+  /** A value (or part of one) to the dead-letter topic, with where it came from; counted. */
+  private deadLetter(m: ConsumedMessage, reason: DeadLetterReason, detail: string, errorOffset: number, payload: Uint8Array): void {
+    this.counters.deadLetters++;
+    this.o.sink.deadLetter(reason, detail, errorOffset, m.topic, m.partition, BigInt(m.offset), payload, BigInt(Date.now()) * 1_000_000n);
   }
 
   /** A stage-topic message's runtime partition from its key, or -1 when the key names none. */
@@ -392,8 +396,7 @@ export class KafkaSource implements Source {
       if (!replay) {
         const why = sink.lastRejection()!;
         const detail = recordAt < 0 ? why.reason : `${why.reason} (in the batch record at byte ${recordAt} of the value)`;
-        this.counters.deadLetters++;
-        this.o.sink.deadLetter(deadLetterReason(why), detail, why.offset, m.topic, m.partition, BigInt(m.offset), frame, BigInt(Date.now()) * 1_000_000n);
+        this.deadLetter(m, deadLetterReason(why), detail, why.offset, frame);
       }
     } else {
       throw new Error(`kafka source: the runtime answered ${r} for ${m.topic}/${m.partition}@${m.offset}`);
@@ -405,9 +408,8 @@ export class KafkaSource implements Source {
   private badRecord(m: ConsumedMessage, value: Uint8Array, at: number, replay: boolean): void {
     this.counters.consumed++;
     if (replay) return;
-    this.counters.deadLetters++;
     const detail = `batch record at byte ${at} of the value is cut short: ${this.recordLength[0]} bytes left for its length and frame`;
-    this.o.sink.deadLetter(DeadLetterReason.MALFORMED, detail, at, m.topic, m.partition, BigInt(m.offset), value.subarray(at), BigInt(Date.now()) * 1_000_000n);
+    this.deadLetter(m, DeadLetterReason.MALFORMED, detail, at, value.subarray(at));
   }
 
   /**

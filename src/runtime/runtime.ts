@@ -652,10 +652,15 @@ export function defaultWorkers(): number {
   return Math.max(1, availableParallelism() - 1);
 }
 
+/** Partitions when none are asked for: 4 per worker, room to spread the keys evenly. */
+export function defaultPartitions(workers = defaultWorkers()): number {
+  return workers * 4;
+}
+
 function resolveOptions(o: RuntimeOptions): ResolvedOptions {
   const workers = o.workers ?? defaultWorkers();
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new RangeError(`workers must be an integer from 1 to 64, got ${o.workers}`);
-  const partitions = o.partitions ?? workers * 4;
+  const partitions = o.partitions ?? defaultPartitions(workers);
   if (!Number.isInteger(partitions) || partitions < 1 || partitions > 65_535) {
     throw new RangeError(`partitions must be an integer from 1 to 65535, got ${o.partitions}`);
   }
