@@ -67,6 +67,43 @@ describe('runtime', () => {
     expect(stats.perWorker.map((w) => w.framesHandled)).toEqual(perWorker);
   });
 
+  test('frames packed in shared buffers at any offset, handed over synchronously in batches: each keyed and counted as its own', async () => {
+    // As Kafka batch values hold them: 63 frames back to back, the first at byte 3 of its buffer.
+    const frames: Uint8Array[] = [];
+    for (let b = 0; b < 300; b++) {
+      const batch = Array.from({ length: 63 }, (_, k) => quote(b * 63 + k));
+      const packed = new Uint8Array(3 + batch.reduce((n, f) => n + f.length, 0));
+      let at = 3;
+      for (const f of batch) {
+        packed.set(f, at);
+        frames.push(packed.subarray(at, (at += f.length)));
+      }
+    }
+    const { stats, summaries } = await run({}, async (rt) => {
+      // One synchronous run per 640 frames (published every 32, the rest at its end), as a Kafka fetch is handed over.
+      for (let i = 0; i < frames.length; ) {
+        const r = rt.ingest(frames[i]!, 'batch');
+        if (r === Ingest.FULL) await rt.whenWritable(frames[i]!, 5);
+        else {
+          expect(r).toBe(Ingest.OK);
+          if (++i % 640 === 0) await new Promise((resolve) => setImmediate(resolve));
+        }
+      }
+    });
+    expect(summaries.reduce((a, s) => a + s.count, 0)).toBe(frames.length);
+    expect(summaries.reduce((a, s) => (a + s.checksum) % 4294967296, 0)).toBe(checksumOf(frames));
+    expect(summaries.map((s) => [s.outOfOrder, s.wrongWorker])).toEqual([[0, 0], [0, 0]]);
+    expect(stats).toMatchObject({ ingested: frames.length, rejected: 0, dropped: 0 });
+    // Keyed by the symbol read where each frame lies in its buffer.
+    const enc = new TextEncoder();
+    const perWorker = [0, 0];
+    for (let i = 0; i < frames.length; i++) {
+      const sym = enc.encode(SYMBOLS[i % SYMBOLS.length]!);
+      perWorker[kafkaPartition(sym, 0, sym.length, 16) % 2]!++;
+    }
+    expect(summaries.map((s) => s.count)).toEqual(perWorker);
+  });
+
   test('echoed output keeps per-partition order', async () => {
     const { echoed, stats } = await run({ jobOptions: { echo: true } }, async (rt) => {
       for (let i = 0; i < 20_000; i++) await rt.ingestAsync(quote(i));

@@ -223,3 +223,28 @@ describe('rejects, naming the reason and byte offset', () => {
     expectRejection(verifyBoth(b), VerifyError.TOO_MANY_TABLES, b.length - capPos);
   });
 });
+
+describe('frames inside a larger buffer (a batch value, a ring)', () => {
+  test('each is judged alone, at any offset, as its copy is; offsets count from its own start', () => {
+    const good = order();
+    const bad = order();
+    const { envPos } = positions(bad);
+    setU32(bad, 0, envPos + 2); // the root offset, misaligned
+    const other = encode(Body.Order, new OrderT(7n, 'B', 'MSFT', Side.SELL, OrderType.MARKET, TimeInForce.IOC, false, 0n, 0n, 5n, 1n, null));
+    // Packed back to back from byte 3, so the frames start at offsets that are not multiples of 4.
+    const packed = new Uint8Array(3 + good.length + bad.length + other.length);
+    const frames = [good, bad, other].map((f, i, all) => {
+      const at = 3 + all.slice(0, i).reduce((n, g) => n + g.length, 0);
+      packed.set(f, at);
+      return packed.subarray(at, at + f.length);
+    });
+    const elsewhere = order({ orderId: 9n });
+    const v = new Verifier();
+    // Alternating buffers: the view kept for one buffer must not serve another.
+    for (const f of [frames[0]!, elsewhere, frames[1]!, frames[2]!, elsewhere, frames[1]!, frames[0]!]) {
+      expect(v.verify(f)).toEqual(new Verifier().verify(f.slice()));
+    }
+    expectRejection(v.verify(frames[1]!), VerifyError.MISALIGNED, envPos + 2); // the table, from the frame's start
+    expect(v.verify(frames[2]!)).toEqual({ ok: true, type: MessageType.Order, typeName: 'Order' });
+  });
+});

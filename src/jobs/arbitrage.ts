@@ -47,7 +47,8 @@ export class ArbitrageJob implements Job {
     let s = this.symbols.get(symbol);
     if (!s) this.symbols.set(symbol, (s = { venues: [], newest: 0n, open: new Map() }));
     const exchange = q.exchange();
-    let v = s.venues.find((x) => x.exchange === exchange);
+    let v: VenueQuote | undefined;
+    for (let i = 0; i < s.venues.length && v === undefined; i++) if (s.venues[i]!.exchange === exchange) v = s.venues[i];
     if (!v) s.venues.push((v = { exchange, bid: 0n, ask: 0n, bidSize: 0n, askSize: 0n, ts: 0n }));
     const ts = q.tsNs();
     if (ts < v.ts) return; // an older quote of this venue: the newer one stands

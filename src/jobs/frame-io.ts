@@ -26,13 +26,19 @@ export function symbolSlot(ctx: JobContext, symbol: string): number {
 export class FrameReader {
   private readonly buffers = new Map<ArrayBufferLike, WireBuffer>();
   private readonly envelope = new Envelope();
+  /** The buffer of the last frame read, and its ByteBuffer: frames mostly come from one ring at a time. */
+  private lastBuffer: ArrayBufferLike | null = null;
+  private last: WireBuffer = new WireBuffer(new Uint8Array(0));
 
   /** The Envelope of the frame at info.offset in view's memory. Valid until the next call. */
   read(view: DataView, info: FrameInfo): Envelope {
-    let bb = this.buffers.get(view.buffer);
-    if (bb === undefined) {
-      bb = new WireBuffer(new Uint8Array(view.buffer));
-      this.buffers.set(view.buffer, bb);
+    let bb = this.last;
+    if (this.lastBuffer !== view.buffer) {
+      const known = this.buffers.get(view.buffer);
+      bb = known ?? new WireBuffer(new Uint8Array(view.buffer));
+      if (known === undefined) this.buffers.set(view.buffer, bb);
+      this.last = bb;
+      this.lastBuffer = view.buffer;
     }
     bb.setPosition(info.offset);
     return Envelope.getRootAsEnvelope(bb, this.envelope);

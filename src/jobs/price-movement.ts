@@ -10,7 +10,11 @@ import { FrameReader, FrameWriter } from './frame-io.js';
 
 interface Reference {
   windowStart: bigint;
+  /** The window's end (exclusive): a quote inside it is placed with two comparisons, no modulo. */
+  windowEnd: bigint;
   first: bigint;
+  /** thresholdBp x first: the bound |move| x 10000 is held to. */
+  bound: bigint;
   /** Directions already alerted in this window: 1 up, 2 down. */
   alerted: number;
 }
@@ -40,23 +44,24 @@ export class PriceMovementJob implements Job {
     const ts = q.tsNs();
     const symbol = q.symbol()!;
     const exchange = q.exchange();
-    const start = ts - (((ts % this.windowNs) + this.windowNs) % this.windowNs);
     let byExchange = this.refs.get(symbol);
     if (!byExchange) this.refs.set(symbol, (byExchange = []));
     const ref = byExchange[exchange];
-    if (!ref || ref.windowStart !== start) {
+    if (!ref || ts < ref.windowStart || ts >= ref.windowEnd) {
+      const start = ts - (((ts % this.windowNs) + this.windowNs) % this.windowNs);
       // An older window's quote arriving late does not reset a newer reference.
-      if (!ref || start > ref.windowStart) byExchange[exchange] = { windowStart: start, first: price, alerted: 0 };
+      if (!ref || start > ref.windowStart) {
+        byExchange[exchange] = { windowStart: start, windowEnd: start + this.windowNs, first: price, bound: this.thresholdBp * price, alerted: 0 };
+      }
       return;
     }
     const move = price - ref.first;
     const size = move < 0n ? -move : move;
-    const threshold = this.thresholdBp;
-    if (size * 10_000n <= threshold * ref.first) return;
+    if (size * 10_000n <= ref.bound) return;
     const direction = move > 0n ? 1 : 2;
     if ((ref.alerted & direction) !== 0) return;
     ref.alerted |= direction;
-    const severity = size * 10_000n > 2n * threshold * ref.first ? Severity.CRITICAL : Severity.WARNING;
+    const severity = size * 10_000n > 2n * ref.bound ? Severity.CRITICAL : Severity.WARNING;
     const b = this.writer.begin();
     const body = PriceAlert.createPriceAlert(b, b.createString(symbol), exchange, Number((move * 10_000n) / ref.first), price, ref.first, severity, ts);
     this.ctx.emit(this.writer.finish(Body.PriceAlert, body), Body.PriceAlert, f.partition, f.ingressNs);

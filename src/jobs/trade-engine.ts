@@ -24,6 +24,7 @@ import {
 import { resolvePipelineConfig, type PipelineConfig } from './config.js';
 import { FrameReader, FrameWriter, symbolSlot } from './frame-io.js';
 import { FixedFrame } from '../wire/fixed-frame.js';
+import { type OrderKey, orderKey, orderKeyAt } from './order-key.js';
 import { RecentWindow } from './recent-window.js';
 import { type MonitorLevel, RiskMonitor, type RiskAlertFacts } from './risk-monitor.js';
 
@@ -33,6 +34,8 @@ const utf8 = new TextEncoder();
 /** What the account stage knows of one order it accepted. */
 interface HeldOrder {
   orderId: bigint;
+  /** Its key in the engine's maps. */
+  key: OrderKey;
   account: Account;
   symbol: string;
   symbolId: number;
@@ -138,7 +141,7 @@ export class TradeEngine implements Job {
   private readonly pnlOut = new FixedFrame('PnL', ['symbol']);
   private readonly portfolioOut = new FixedFrame('Portfolio');
   private readonly accounts = new Map<string, Account>();
-  private readonly orders = new Map<bigint, HeldOrder>();
+  private readonly orders = new Map<OrderKey, HeldOrder>();
   private readonly doneOrders: RecentWindow<HeldOrder>;
   /** Accounts with fills since their last valuation, valued once at the end of the worker's batch. */
   private readonly unvalued = new Set<Account>();
@@ -146,10 +149,10 @@ export class TradeEngine implements Job {
   private readonly bookAccounts: string[] = [''];
   private readonly bookAccountIds = new Map<string, number>();
   /** Symbol stage: the ids of the orders the books took (engine.rememberRoutedOrders of them, oldest first out). */
-  private readonly bookedIds = new Set<bigint>();
-  private readonly bookedWindow: RecentWindow<bigint>;
+  private readonly bookedIds = new Set<OrderKey>();
+  private readonly bookedWindow: RecentWindow<OrderKey>;
   /** Symbol stage: the account (book id) of each order the book holds, so only its owner may cancel or replace it. */
-  private readonly bookOwner = new Map<bigint, number>();
+  private readonly bookOwner = new Map<OrderKey, number>();
   private readonly execCounters = new Map<string, { hash: number; n: number }>();
   private readonly partitionOfKey = new Map<string, number>();
   private readonly markOut = { price: 0, tsNs: 0 };
@@ -247,13 +250,15 @@ export class TradeEngine implements Job {
     const bid = q.bid();
     const ask = q.ask();
     const price = last > 0n ? last : bid > 0n && ask > 0n ? (bid + ask) / 2n : 0n;
-    this.seen(q.tsNs());
-    this.publishPrice(q.symbol()!, price, q.tsNs(), view, f);
+    const ts = q.tsNs();
+    this.seen(ts);
+    this.publishPrice(q.symbol()!, price, ts, view, f);
   }
 
   private onTrade(t: Trade, view: DataView, f: FrameInfo): void {
-    this.seen(t.tsNs());
-    this.publishPrice(t.symbol()!, t.price(), t.tsNs(), view, f);
+    const ts = t.tsNs();
+    this.seen(ts);
+    this.publishPrice(t.symbol()!, t.price(), ts, view, f);
   }
 
   /** The symbol's last price on the shared board (this worker is the symbol's one writer). */
@@ -343,7 +348,7 @@ export class TradeEngine implements Job {
     let value = 0n;
     if (qty <= 0n || price < 0n || (needsPrice && price <= 0n) || (isStop && o.stopPrice() <= 0n) || (o.postOnly() && type !== OrderType.LIMIT)) {
       reason = RejectReason.INVALID_ORDER;
-    } else if (this.orders.has(orderId)) {
+    } else if (this.orders.has(orderKey(orderId))) {
       reason = RejectReason.DUPLICATE_ORDER_ID;
     } else {
       const m = this.mark(acc, symbolId, acc.holdings.get(symbolId));
@@ -356,9 +361,9 @@ export class TradeEngine implements Job {
     this.emitDecision(orderId, accName, symbol, reason, limit, value, ts, f);
     if (reason !== RejectReason.NONE) return;
     const held: HeldOrder = {
-      orderId, account: acc, symbol, symbolId, side: o.side(), held: qty, leaves: qty, extra: 0n, replacesInFlight: 0, cum: 0n, lastSeq: 0, done: false,
+      orderId, key: orderKey(orderId), account: acc, symbol, symbolId, side: o.side(), held: qty, leaves: qty, extra: 0n, replacesInFlight: 0, cum: 0n, lastSeq: 0, done: false,
     };
-    this.orders.set(orderId, held);
+    this.orders.set(held.key, held);
     acc.open.add(held);
     this.ctx.route(FrameReader.bytes(view, f), Body.Order, this.partitionOf(symbol), f.ingressNs);
   }
@@ -377,7 +382,7 @@ export class TradeEngine implements Job {
 
   /** The open order `orderId` of account `accName`, or null (then an UNKNOWN_ORDER rejection is sent). */
   private ownOrder(orderId: bigint, accName: string, symbol: string, ts: bigint, f: FrameInfo): HeldOrder | null {
-    const o = this.orders.get(orderId);
+    const o = this.orders.get(orderKey(orderId));
     if (o && !o.done && o.account.name === accName && o.symbol === symbol) return o;
     this.emitExec(accName, symbol, {
       orderId, execSeq: 0, status: ExecStatus.REJECTED, side: 0, reason: RejectReason.UNKNOWN_ORDER, lastQty: 0n, lastPrice: 0n, leavesQty: 0n, cumQty: 0n,
@@ -472,7 +477,7 @@ export class TradeEngine implements Job {
 
   private applyExec(r: ExecReport, view: DataView, f: FrameInfo): void {
     const orderId = r.orderId();
-    const o = this.orders.get(orderId);
+    const o = this.orders.get(orderKey(orderId));
     const ts = r.tsNs();
     this.seen(ts);
     if (!o) {
@@ -573,7 +578,7 @@ export class TradeEngine implements Job {
     o.account.open.delete(o);
     // Remember finished orders for a while, so their repeated reports are still recognised.
     const old = this.doneOrders.push(o);
-    if (old !== undefined && this.orders.get(old.orderId) === old) this.orders.delete(old.orderId);
+    if (old !== undefined && this.orders.get(old.key) === old) this.orders.delete(old.key);
   }
 
   /**
@@ -706,27 +711,29 @@ export class TradeEngine implements Job {
       return;
     }
     const account = this.bookAccount(o.account()!);
+    const key = orderKey(orderId);
     const order: BookOrder = {
       orderId, account, symbol: this.symbolId(symbol), side: o.side(), type: o.type(), tif: o.tif(),
       postOnly: o.postOnly(), price: o.price(), stopPrice: o.stopPrice(), quantity: o.quantity(), stp: o.stp(),
     };
-    if (!this.bookOwner.has(orderId)) this.bookOwner.set(orderId, account);
+    if (!this.bookOwner.has(key)) this.bookOwner.set(key, account);
     this.book.submit(order);
     this.publishReports(o.account()!, symbol, o.clientTsNs(), f);
   }
 
   /** Remembers an order id the book takes; false when it took that id already. */
   private rememberBooked(orderId: bigint): boolean {
-    if (this.bookedIds.has(orderId)) return false;
-    this.bookedIds.add(orderId);
-    const old = this.bookedWindow.push(orderId);
+    const key = orderKey(orderId);
+    if (this.bookedIds.has(key)) return false;
+    this.bookedIds.add(key);
+    const old = this.bookedWindow.push(key);
     if (old !== undefined) this.bookedIds.delete(old);
     return true;
   }
 
   /** Whether `account` owns the book's order `orderId`; if not, the requester hears UNKNOWN_ORDER. */
   private owns(orderId: bigint, account: string, symbol: string, ts: bigint, f: FrameInfo): boolean {
-    if (this.bookOwner.get(orderId) === this.bookAccountIds.get(account)) return true;
+    if (this.bookOwner.get(orderKey(orderId)) === this.bookAccountIds.get(account)) return true;
     const frame = this.emitExec(account, symbol, {
       orderId, execSeq: 0, status: ExecStatus.REJECTED, side: 0, reason: RejectReason.UNKNOWN_ORDER, lastQty: 0n, lastPrice: 0n, leavesQty: 0n, cumQty: 0n,
     }, 0n, ts, f.ingressNs);
@@ -770,8 +777,8 @@ export class TradeEngine implements Job {
         (status === ExecStatus.REJECTED && v.getUint32(at + REPORT.execSeq, true) !== 0 &&
           v.getUint32(at + REPORT.leavesQty, true) === 0 && v.getUint32(at + REPORT.leavesQty + 4, true) === 0);
       if (gone && reason !== RejectReason.DUPLICATE_ORDER_ID) {
-        const orderId = v.getBigUint64(at + REPORT.orderId, true);
-        if (this.bookOwner.get(orderId) === bookAccount) this.bookOwner.delete(orderId);
+        const key = orderKeyAt(v, at + REPORT.orderId);
+        if (this.bookOwner.get(key) === bookAccount) this.bookOwner.delete(key);
       }
       const w = this.execOut.begin();
       const o = w.at;

@@ -135,7 +135,7 @@ export class PriceBoard {
     Atomics.store(this.i32, base + 3, Math.floor(price / TWO32));
     Atomics.store(this.i32, base + 4, tsNs % TWO32);
     Atomics.store(this.i32, base + 5, Math.floor(tsNs / TWO32));
-    Atomics.store(this.i32, base + 1, 1); // ever written
+    if (this.i32[base + 1] === 0) Atomics.store(this.i32, base + 1, 1); // ever written (a fenced store saved on every later write)
     Atomics.store(this.i32, base, seq + 2);
   }
 

@@ -135,7 +135,9 @@ export class FixedFrame {
     const pos = this.end;
     this.dv.setUint32(at, pos - at, true);
     this.dv.setUint32(pos, bytes.length, true);
-    this.u8.set(bytes, pos + 4);
+    // Ids and symbols are a few bytes: a loop copies them faster than TypedArray.set's call.
+    if (bytes.length <= 16) for (let i = 0; i < bytes.length; i++) this.u8[pos + 4 + i] = bytes[i]!;
+    else this.u8.set(bytes, pos + 4);
     const nul = pos + 4 + bytes.length;
     this.u8[nul] = 0;
     this.end = (nul + 4) & ~3;

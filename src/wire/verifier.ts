@@ -63,9 +63,22 @@ export class Verifier extends VerifierCore {
     return this.rejection();
   }
 
+  /**
+   * Verifies bytes (a frame anywhere in its buffer). Frames keep coming from the same buffer (a
+   * Kafka batch value, a ring, a replay file), so the view over it is made once per buffer, not once
+   * per frame; after a call, `dv` and `u8` cover the whole buffer and the frame starts at
+   * bytes.byteOffset in both. The last buffer is kept until a frame from another one comes.
+   */
   verifyBytes(bytes: Uint8Array): number {
-    return this.verifyAt(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, bytes.byteLength);
+    if (bytes.buffer !== this.wholeBuffer) {
+      this.wholeBuffer = bytes.buffer;
+      this.whole = new DataView(bytes.buffer);
+    }
+    return this.verifyAt(this.whole, bytes.byteOffset, bytes.byteLength);
   }
+
+  private wholeBuffer: ArrayBufferLike | null = null;
+  private whole: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
   /**
    * Verifies the frame at view[start, start+length). Returns the message type (> 0) or the negated

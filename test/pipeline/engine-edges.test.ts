@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Output, type Pipeline, startPipeline } from '../fixtures/pipeline.js';
 import { encode, toTicks } from '../../src/wire/codec.js';
 import {
-  AccountPolicyT, AccountStatus, Body, DeadLetterReason, Exchange, ExecReportT, ExecStatus, OrderT, OrderType, QuoteT, RejectReason, ReplaceT, Side,
+  AccountPolicyT, AccountStatus, Body, CancelT, DeadLetterReason, Exchange, ExecReportT, ExecStatus, OrderT, OrderType, QuoteT, RejectReason, ReplaceT, Side,
   TimeInForce,
 } from '../../src/wire/generated/index.js';
 
@@ -68,6 +68,39 @@ describe('pending exposure', () => {
     ]);
     await pipeline.step([policy('LIM', { status: AccountStatus.BLOCKED, version: 2n })]);
     expect(decisions(await pipeline.step([replace(o[1].orderId, 'LIM', 50n, 90)]))).toEqual([[false, RejectReason.ACCOUNT_BLOCKED, '0n', '0n']]);
+  });
+});
+
+describe('order ids', () => {
+  it('ids either side of 2^53 (keyed as numbers below it, as bigints from it) trade, report and cancel as themselves', async () => {
+    await pipeline.step([policy('BIG1', {}), policy('BIG2', {})]);
+    // Three resting sells of one account (one engine holds them all): 2^53 and 2^53 + 1 are one double apart.
+    const below = order('BIG1', Side.SELL, 10n, 300, { orderId: 2n ** 53n - 1n });
+    const at = order('BIG1', Side.SELL, 10n, 301, { orderId: 2n ** 53n });
+    const above = order('BIG1', Side.SELL, 10n, 302, { orderId: 2n ** 53n + 1n });
+    const buy = order('BIG2', Side.BUY, 15n, 301);
+    const buyId = `${buy[1].orderId}n`;
+    const out = await pipeline.step([below, at, above, buy]);
+    expect(decisions(out)).toEqual(Array(4).fill([true, RejectReason.NONE, '0n', '0n']));
+    // The buy takes 10 at 300 (2^53 - 1, filled), then 5 at 301 (2^53, 5 left): each match reports the resting order first.
+    expect(out.filter((o) => o.type === 'ExecReport').map((e) => [e.orderId, e.status, e.lastQty, e.leavesQty])).toEqual([
+      [`${2n ** 53n - 1n}n`, ExecStatus.NEW, '0n', '10n'],
+      [`${2n ** 53n}n`, ExecStatus.NEW, '0n', '10n'],
+      [`${2n ** 53n + 1n}n`, ExecStatus.NEW, '0n', '10n'],
+      [buyId, ExecStatus.NEW, '0n', '15n'],
+      [`${2n ** 53n - 1n}n`, ExecStatus.FILLED, '10n', '0n'],
+      [buyId, ExecStatus.PARTIAL, '10n', '5n'],
+      [`${2n ** 53n}n`, ExecStatus.PARTIAL, '5n', '5n'],
+      [buyId, ExecStatus.FILLED, '5n', '0n'],
+    ]);
+    // The two still resting are found by their ids; the filled one is not.
+    const cancel = (orderId: bigint): [Body, CancelT] => [Body.Cancel, Object.assign(new CancelT(), { orderId, account: 'BIG1', symbol: 'XYZ', tsNs: T0 })];
+    const cancels = await pipeline.step([cancel(2n ** 53n + 1n), cancel(2n ** 53n), cancel(2n ** 53n - 1n)]);
+    expect(cancels.filter((o) => o.type === 'ExecReport').map((e) => [e.orderId, e.status, e.leavesQty, e.reason])).toEqual([
+      [`${2n ** 53n + 1n}n`, ExecStatus.CANCELLED, '0n', RejectReason.NONE],
+      [`${2n ** 53n}n`, ExecStatus.CANCELLED, '0n', RejectReason.NONE],
+      [`${2n ** 53n - 1n}n`, ExecStatus.REJECTED, '0n', RejectReason.UNKNOWN_ORDER],
+    ]);
   });
 });
 
