@@ -72,8 +72,10 @@ export class ArbitrageJob implements Job {
     const key = buy.exchange * 256 + sell.exchange;
     const ask = buy.ask;
     const bid = sell.bid;
-    const size = buy.askSize < sell.bidSize ? buy.askSize : sell.bidSize;
-    const open = usable && ask > 0n && bid > ask && (bid - ask) * 10_000n > this.minSpreadBp * ask && size >= this.cfg.minSize && size > 0n;
+    // Mostly the bid is below the ask: the size is looked at only when it is not.
+    const crossed = usable && ask > 0n && bid > ask;
+    const size = crossed ? (buy.askSize < sell.bidSize ? buy.askSize : sell.bidSize) : 0n;
+    const open = crossed && (bid - ask) * 10_000n > this.minSpreadBp * ask && size >= this.cfg.minSize && size > 0n;
     if (!open) {
       if (s.open.size > 0) s.open.delete(key);
       return;

@@ -326,7 +326,8 @@ export class KafkaSource implements Source {
       return -1;
     }
     const replay = m.offset < ps.replayUntil;
-    const origin = replay ? REPLAY_ORIGIN : this.o.latencyFrom === 'broker' && m.timestamp ? monotonicNs() - Math.max(0, Date.now() - m.timestamp) * 1e6 : undefined;
+    // One origin for the message: the frames of a batch value arrived together (and the clock is read once, not per frame).
+    const origin = replay ? REPLAY_ORIGIN : this.o.latencyFrom === 'broker' && m.timestamp ? monotonicNs() - Math.max(0, Date.now() - m.timestamp) * 1e6 : monotonicNs();
     if (m.topic === this.routesTopic) {
       const target = this.routeTarget(m, replay);
       if (target >= 0 && !this.handFrame(sink, m, value, -1, replay, origin, target)) return 0;
@@ -384,7 +385,7 @@ export class KafkaSource implements Source {
    * One frame to the runtime (`recordAt`: its record's byte in a batch value, or -1; `routeTo`: the
    * runtime partition of a stage-topic frame, or -1); false when its owner's ring is full.
    */
-  private handFrame(sink: SourceSink, m: ConsumedMessage, frame: Uint8Array, recordAt: number, replay: boolean, origin: number | undefined, routeTo = -1): boolean {
+  private handFrame(sink: SourceSink, m: ConsumedMessage, frame: Uint8Array, recordAt: number, replay: boolean, origin: number, routeTo = -1): boolean {
     const r = routeTo < 0 ? sink.ingest(frame, m.topic, origin) : sink.ingestRouted(frame, routeTo, m.topic, origin);
     if (r === Ingest.FULL) return false;
     this.counters.consumed++;
