@@ -26,6 +26,14 @@ import type { BenchRunOptions } from './index.js';
 const JSON_TOPIC = 'market_data_json';
 /** Frames per Kafka value in the batched run. */
 const FRAMES_PER_VALUE = 64;
+/** Throughput rounds (tickwave, then the JSON consumer) in a full run. */
+const FULL_ROUNDS = 3;
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 
 /** The seed demo's market data record, as JSON producers write it. */
 function seedJson(frame: Uint8Array): Buffer {
@@ -39,9 +47,9 @@ function seedJson(frame: Uint8Array): Buffer {
   }));
 }
 
-async function tickwaveThroughput(brokers: string, prefix: string, ticks: number): Promise<number> {
+async function tickwaveThroughput(brokers: string, prefix: string, ticks: number, round = 1): Promise<number> {
   const outputs = await KafkaSink.connect({ brokers, prefix });
-  const source = new KafkaSource({ brokers, groupId: `bench-tw-${prefix}`, prefix, sink: outputs, topics: [TOPICS.marketData], replay: false });
+  const source = new KafkaSource({ brokers, groupId: `bench-tw-${prefix}${round}`, prefix, sink: outputs, topics: [TOPICS.marketData], replay: false });
   const rt = await startRuntime({ jobs: tradingJobs({ riskMonitor: { markIntervalMs: 0 } }), workers: 1, partitions: 4 });
   outputs.attach(rt);
   const running = source.run(rt);
@@ -58,8 +66,8 @@ async function tickwaveThroughput(brokers: string, prefix: string, ticks: number
   return ticks / seconds;
 }
 
-async function jsonConsumerThroughput(brokers: string, prefix: string, ticks: number): Promise<number> {
-  const consumer = new rdkafka.KafkaConsumer({ 'metadata.broker.list': brokers, 'group.id': `bench-json-${prefix}`, 'enable.auto.commit': false, 'fetch.wait.max.ms': 10 } as never, {
+async function jsonConsumerThroughput(brokers: string, prefix: string, ticks: number, round = 1): Promise<number> {
+  const consumer = new rdkafka.KafkaConsumer({ 'metadata.broker.list': brokers, 'group.id': `bench-json-${prefix}${round}`, 'enable.auto.commit': false, 'fetch.wait.max.ms': 10 } as never, {
     'auto.offset.reset': 'earliest',
   });
   await new Promise<void>((resolve, reject) => consumer.connect({}, (err) => (err ? reject(err) : resolve())));
@@ -162,6 +170,7 @@ export async function runKafkaBench(opts: BenchRunOptions): Promise<Record<strin
   const brokers = process.env.KAFKA_BROKERS ?? `127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`;
   if (!process.env.KAFKA_BROKERS) execFileSync('bash', [join(packageRoot(), 'scripts/kafka.sh'), 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const ticks = opts.quick ? 100_000 : 1_000_000;
+  const ROUNDS = opts.quick ? 1 : FULL_ROUNDS;
   const prefix = `bench${process.pid}${Date.now() % 100_000}_`;
   const batchedPrefix = `${prefix}b_`;
   await ensureTopics({ brokers, topics: [...allTopics(prefix), ...allTopics(batchedPrefix), prefix + JSON_TOPIC], partitions: 4 });
@@ -180,12 +189,21 @@ export async function runKafkaBench(opts: BenchRunOptions): Promise<Record<strin
   batches.flush();
   await input.disconnect();
   await batchedInput.disconnect();
-  const tw = await tickwaveThroughput(brokers, batchedPrefix, ticks);
-  log(`  tickwave, ${FRAMES_PER_VALUE} frames per value (verify, route, five jobs, outputs to Kafka): ${Math.round(tw).toLocaleString('en-US')} ticks/s`);
+  // This machine's speed drifts over minutes: tickwave and the JSON consumer take turns, round after
+  // round, and the ratio is the median of each round's own ratio.
+  const rounds: { tw: number; json: number }[] = [];
+  for (let r = 1; r <= ROUNDS; r++) {
+    const tw = await tickwaveThroughput(brokers, batchedPrefix, ticks, r);
+    const json = await jsonConsumerThroughput(brokers, prefix, ticks, r);
+    rounds.push({ tw, json });
+    log(`  round ${r}/${ROUNDS}: tickwave, ${FRAMES_PER_VALUE} frames per value (verify, route, five jobs, outputs to Kafka) ${Math.round(tw).toLocaleString('en-US')} ticks/s; ` +
+      `plain node-rdkafka consumer, JSON.parse per tick ${Math.round(json).toLocaleString('en-US')} ticks/s: ${(tw / json).toFixed(2)}x`);
+  }
+  const tw = median(rounds.map((r) => r.tw));
+  const json = median(rounds.map((r) => r.json));
+  const ratio = median(rounds.map((r) => r.tw / r.json));
   const single = await tickwaveThroughput(brokers, prefix, ticks);
   log(`  tickwave, one frame per value: ${Math.round(single).toLocaleString('en-US')} ticks/s`);
-  const json = await jsonConsumerThroughput(brokers, prefix, ticks);
-  log(`  plain node-rdkafka consumer, JSON.parse per tick: ${Math.round(json).toLocaleString('en-US')} ticks/s`);
   const rate = 20_000;
   const events = opts.quick ? 60_000 : 200_000;
   const lat = await alertLatency(brokers, `${prefix}lat_`, rate, events);
@@ -200,7 +218,9 @@ export async function runKafkaBench(opts: BenchRunOptions): Promise<Record<strin
     ticks_per_s: Math.round(tw),
     ticks_per_s_one_per_value: Math.round(single),
     json_consumer_ticks_per_s: Math.round(json),
-    ratio_vs_json_consumer: Math.round((tw / json) * 100) / 100,
+    ratio_vs_json_consumer: Math.round(ratio * 100) / 100,
+    ratio_vs_json_consumer_lowest: Math.round(Math.min(...rounds.map((r) => r.tw / r.json)) * 100) / 100,
+    ratio_vs_json_consumer_highest: Math.round(Math.max(...rounds.map((r) => r.tw / r.json)) * 100) / 100,
     ratio_one_per_value_vs_json_consumer: Math.round((single / json) * 100) / 100,
     broker_to_alert_p50_ms: ms(lat.alert.p50),
     broker_to_alert_p99_ms: ms(lat.alert.p99),
@@ -209,12 +229,14 @@ export async function runKafkaBench(opts: BenchRunOptions): Promise<Record<strin
     broker_to_ring_p99_ms: ms(lat.ingress.p99),
     plain_consumer_broker_p99_ms: ms(plain.p99),
   };
+  const range = (xs: number[]) => `${Math.round(Math.min(...xs)).toLocaleString('en-US')}-${Math.round(Math.max(...xs)).toLocaleString('en-US')}`;
   const table = [
-    '| consumer | ticks | ticks/s | vs JSON consumer |',
-    '|---|---:|---:|---:|',
-    `| tickwave, ${FRAMES_PER_VALUE} frames per value: KafkaSource -> verify -> rings -> five jobs -> outputs to Kafka | ${ticks.toLocaleString('en-US')} | ${summary.ticks_per_s.toLocaleString('en-US')} | ${summary.ratio_vs_json_consumer}x |`,
-    `| tickwave, one frame per value | ${ticks.toLocaleString('en-US')} | ${summary.ticks_per_s_one_per_value.toLocaleString('en-US')} | ${summary.ratio_one_per_value_vs_json_consumer}x |`,
-    `| node-rdkafka consumer, JSON.parse per tick | ${ticks.toLocaleString('en-US')} | ${summary.json_consumer_ticks_per_s.toLocaleString('en-US')} | 1x |`,
+    `| consumer | ticks | ticks/s, median of ${ROUNDS} | range | vs JSON consumer, median of the rounds' ratios | range |`,
+    '|---|---:|---:|---:|---:|---:|',
+    `| tickwave, ${FRAMES_PER_VALUE} frames per value: KafkaSource -> verify -> rings -> five jobs -> outputs to Kafka | ${ticks.toLocaleString('en-US')} | ${summary.ticks_per_s.toLocaleString('en-US')} | ` +
+      `${range(rounds.map((r) => r.tw))} | ${summary.ratio_vs_json_consumer}x | ${summary.ratio_vs_json_consumer_lowest}x-${summary.ratio_vs_json_consumer_highest}x |`,
+    `| node-rdkafka consumer, JSON.parse per tick | ${ticks.toLocaleString('en-US')} | ${summary.json_consumer_ticks_per_s.toLocaleString('en-US')} | ${range(rounds.map((r) => r.json))} | 1x | |`,
+    `| tickwave, one frame per value (one run, against the median JSON consumer) | ${ticks.toLocaleString('en-US')} | ${summary.ticks_per_s_one_per_value.toLocaleString('en-US')} | | ${summary.ratio_one_per_value_vs_json_consumer}x | |`,
     '',
     `| ${rate.toLocaleString('en-US')} ticks/s produced from another process, one per value | p50 ms | p99 ms | max ms | samples |`,
     '|---|---:|---:|---:|---:|',
@@ -226,7 +248,7 @@ export async function runKafkaBench(opts: BenchRunOptions): Promise<Record<strin
   const notes = [
     'one broker (KRaft, scripts/kafka.sh) and tickwave share the 2 vCPUs; tickwave runs 1 worker; topics have 4 partitions',
     'the JSON consumer does the least a consumer does (parse, keep the last price per symbol); tickwave verifies every frame, routes it by key, runs the trade engine and the four market-data jobs, and produces their outputs',
-    'ticks/s are timed from the first tick each consumer receives (joining the group takes seconds) to the last processed',
+    'ticks/s are timed from the first tick each consumer receives (joining the group takes seconds) to the last processed; each round reads the same ticks with a new consumer group, tickwave first and the JSON consumer right after, and the headline ratio is the median of the rounds\' own ratios (this machine\'s speed drifts over minutes)',
     'broker timestamps are milliseconds: latencies under 1 ms read as 0-1 ms',
     `a Kafka client pays per message: node-rdkafka hands over about 100,000 messages/s here whatever they hold, which caps both one-per-value consumers; a batch value holds up to ${FRAMES_PER_VALUE} frames of one partition (tickwave produce --frames-per-value), each verified and dead-lettered on its own`,
     'latency is measured on one frame per value (a batch waits up to 5 ms to fill), at the default thresholds: the alerts are few (their p99 is close to their max), so every tick is also timed from its broker timestamp into its worker\'s ring and across the ring hop (stage timing); the plain consumer reads the same producer at the same rate, in the same run: the latency the producer, the broker and the client leave to any consumer here',
