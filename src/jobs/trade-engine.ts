@@ -322,6 +322,7 @@ export class TradeEngine implements Job {
   private checkOrder(o: Order, view: DataView, f: FrameInfo): void {
     this.counters.orders++;
     const orderId = o.orderId();
+    const key = orderKey(orderId);
     const accName = o.account()!;
     const symbol = o.symbol()!;
     const ts = o.clientTsNs();
@@ -348,7 +349,7 @@ export class TradeEngine implements Job {
     let value = 0n;
     if (qty <= 0n || price < 0n || (needsPrice && price <= 0n) || (isStop && o.stopPrice() <= 0n) || (o.postOnly() && type !== OrderType.LIMIT)) {
       reason = RejectReason.INVALID_ORDER;
-    } else if (this.orders.has(orderKey(orderId))) {
+    } else if (this.orders.has(key)) {
       reason = RejectReason.DUPLICATE_ORDER_ID;
     } else {
       const m = this.mark(acc, symbolId, acc.holdings.get(symbolId));
@@ -361,7 +362,7 @@ export class TradeEngine implements Job {
     this.emitDecision(orderId, accName, symbol, reason, limit, value, ts, f);
     if (reason !== RejectReason.NONE) return;
     const held: HeldOrder = {
-      orderId, key: orderKey(orderId), account: acc, symbol, symbolId, side: o.side(), held: qty, leaves: qty, extra: 0n, replacesInFlight: 0, cum: 0n, lastSeq: 0, done: false,
+      orderId, key, account: acc, symbol, symbolId, side: o.side(), held: qty, leaves: qty, extra: 0n, replacesInFlight: 0, cum: 0n, lastSeq: 0, done: false,
     };
     this.orders.set(held.key, held);
     acc.open.add(held);
@@ -705,13 +706,13 @@ export class TradeEngine implements Job {
   private submitToBook(o: Order, f: FrameInfo): void {
     const symbol = o.symbol()!;
     const orderId = o.orderId();
-    if (this.cfg.engine.rememberRoutedOrders > 0 && !this.rememberBooked(orderId)) {
+    const key = orderKey(orderId);
+    if (this.cfg.engine.rememberRoutedOrders > 0 && !this.rememberBooked(key)) {
       // Routed again (the account stage restarted after a crash): the first one's reports stand.
       this.counters.duplicateRoutes++;
       return;
     }
     const account = this.bookAccount(o.account()!);
-    const key = orderKey(orderId);
     const order: BookOrder = {
       orderId, account, symbol: this.symbolId(symbol), side: o.side(), type: o.type(), tif: o.tif(),
       postOnly: o.postOnly(), price: o.price(), stopPrice: o.stopPrice(), quantity: o.quantity(), stp: o.stp(),
@@ -722,8 +723,7 @@ export class TradeEngine implements Job {
   }
 
   /** Remembers an order id the book takes; false when it took that id already. */
-  private rememberBooked(orderId: bigint): boolean {
-    const key = orderKey(orderId);
+  private rememberBooked(key: OrderKey): boolean {
     if (this.bookedIds.has(key)) return false;
     this.bookedIds.add(key);
     const old = this.bookedWindow.push(key);

@@ -52,6 +52,10 @@ export interface Acceptance {
 export type Verdict = Acceptance | Rejection;
 
 export class Verifier extends VerifierCore {
+  /** The buffer of the last frame verifyBytes() saw, and a view over all of it. */
+  private wholeBuffer: ArrayBufferLike | null = null;
+  private whole: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+
   constructor(readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {
     super();
   }
@@ -76,9 +80,6 @@ export class Verifier extends VerifierCore {
     }
     return this.verifyAt(this.whole, bytes.byteOffset, bytes.byteLength);
   }
-
-  private wholeBuffer: ArrayBufferLike | null = null;
-  private whole: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
   /**
    * Verifies the frame at view[start, start+length). Returns the message type (> 0) or the negated
