@@ -25,35 +25,12 @@ import { resolvePipelineConfig, type PipelineConfig } from './config.js';
 import { FrameReader, FrameWriter, symbolSlot } from './frame-io.js';
 import { FixedFrame } from '../wire/fixed-frame.js';
 import { type OrderKey, orderKey, orderKeyAt } from './order-key.js';
+import { HeldOrders } from './held-orders.js';
 import { RecentWindow } from './recent-window.js';
 import { type MonitorLevel, RiskMonitor, type RiskAlertFacts } from './risk-monitor.js';
 
 const BUY = 1;
 const utf8 = new TextEncoder();
-
-/** What the account stage knows of one order it accepted. */
-interface HeldOrder {
-  orderId: bigint;
-  /** Its key in the engine's maps. */
-  key: OrderKey;
-  account: Account;
-  symbol: string;
-  symbolId: number;
-  side: number;
-  /**
-   * Quantity this order holds as pending exposure in the risk state: always `leaves + extra`, where
-   * `leaves` is the book's open quantity as last reported and `extra` what replaces in flight added.
-   */
-  held: bigint;
-  leaves: bigint;
-  extra: bigint;
-  /** Replaces routed to the book and not yet answered (REPLACED, or a rejection). */
-  replacesInFlight: number;
-  cum: bigint;
-  /** Last exec sequence applied: a report at or below it is a repeat. */
-  lastSeq: number;
-  done: boolean;
-}
 
 interface Holding extends MonitorLevel {
   symbol: string;
@@ -105,7 +82,8 @@ interface Account {
   grossSum: bigint;
   /** Day P&L last handed to the risk state. */
   reportedPnl: bigint;
-  open: Set<HeldOrder>;
+  /** Slots of its open orders in the engine's HeldOrders. */
+  open: Set<number>;
   killed: boolean;
   policyVersion: bigint;
   /** The policy version in force when the kill switch tripped. */
@@ -141,8 +119,12 @@ export class TradeEngine implements Job {
   private readonly pnlOut = new FixedFrame('PnL', ['symbol']);
   private readonly portfolioOut = new FixedFrame('Portfolio');
   private readonly accounts = new Map<string, Account>();
-  private readonly orders = new Map<OrderKey, HeldOrder>();
-  private readonly doneOrders: RecentWindow<HeldOrder>;
+  /** The orders the account stage accepted: open, and finished ones remembered a while (by slot). */
+  private readonly orders = new HeldOrders();
+  private readonly doneOrders: RecentWindow<number>;
+  /** Accounts by their id, and symbols by their kernels' id (what a held order records). */
+  private readonly accountById: Account[] = [];
+  private readonly symbolById: string[] = [];
   /** Accounts with fills since their last valuation, valued once at the end of the worker's batch. */
   private readonly unvalued = new Set<Account>();
   /** Symbol stage: account names by the book's account id, and exec counters per symbol. */
@@ -288,6 +270,7 @@ export class TradeEngine implements Job {
         open: new Set(), killed: false, policyVersion: 0n, killedAtVersion: 0n, lastOutputPnl: 0n, unvaluedTs: null, unvaluedOrigin: 0,
       };
       this.accounts.set(name, a);
+      this.accountById[a.id] = a;
     }
     return a;
   }
@@ -333,6 +316,7 @@ export class TradeEngine implements Job {
       this.emitDecision(orderId, accName, symbol.slice(0, 64), RejectReason.INVALID_ORDER, 0n, 0n, ts, f);
       return this.badSymbol(symbol, view, f, ts);
     }
+    this.symbolById[symbolId] = symbol;
     // Revalue first: a loss that crossed the limit since the last event takes effect before this order.
     if (acc.unvaluedTs !== null) {
       this.unvalued.delete(acc);
@@ -361,11 +345,7 @@ export class TradeEngine implements Job {
     }
     this.emitDecision(orderId, accName, symbol, reason, limit, value, ts, f);
     if (reason !== RejectReason.NONE) return;
-    const held: HeldOrder = {
-      orderId, key, account: acc, symbol, symbolId, side: o.side(), held: qty, leaves: qty, extra: 0n, replacesInFlight: 0, cum: 0n, lastSeq: 0, done: false,
-    };
-    this.orders.set(held.key, held);
-    acc.open.add(held);
+    acc.open.add(this.orders.add(key, orderId, acc.id, symbolId, o.side(), qty));
     this.ctx.route(FrameReader.bytes(view, f), Body.Order, this.partitionOf(symbol), f.ingressNs);
   }
 
@@ -381,26 +361,30 @@ export class TradeEngine implements Job {
     this.ctx.flush();
   }
 
-  /** The open order `orderId` of account `accName`, or null (then an UNKNOWN_ORDER rejection is sent). */
-  private ownOrder(orderId: bigint, accName: string, symbol: string, ts: bigint, f: FrameInfo): HeldOrder | null {
-    const o = this.orders.get(orderKey(orderId));
-    if (o && !o.done && o.account.name === accName && o.symbol === symbol) return o;
+  /** The slot of the open order `orderId` of account `accName`, or -1 (then an UNKNOWN_ORDER rejection is sent). */
+  private ownOrder(orderId: bigint, accName: string, symbol: string, ts: bigint, f: FrameInfo): number {
+    const held = this.orders;
+    const o = held.find(orderKey(orderId));
+    if (o >= 0 && held.done[o] === 0 && this.accountById[held.account[o]!]!.name === accName && this.symbolById[held.symbolId[o]!] === symbol) return o;
     this.emitExec(accName, symbol, {
       orderId, execSeq: 0, status: ExecStatus.REJECTED, side: 0, reason: RejectReason.UNKNOWN_ORDER, lastQty: 0n, lastPrice: 0n, leavesQty: 0n, cumQty: 0n,
     }, 0n, ts, f.ingressNs);
-    return null;
+    return -1;
   }
 
   private checkCancel(c: Cancel, view: DataView, f: FrameInfo): void {
     const o = this.ownOrder(c.orderId(), c.account()!, c.symbol()!, c.tsNs(), f);
-    if (o) this.ctx.route(FrameReader.bytes(view, f), Body.Cancel, this.partitionOf(o.symbol), f.ingressNs);
+    if (o >= 0) this.ctx.route(FrameReader.bytes(view, f), Body.Cancel, this.partitionOf(this.symbolById[this.orders.symbolId[o]!]!), f.ingressNs);
   }
 
   private checkReplace(r: Replace, view: DataView, f: FrameInfo): void {
     const ts = r.tsNs();
     const o = this.ownOrder(r.orderId(), r.account()!, r.symbol()!, ts, f);
-    if (!o) return;
-    const acc = o.account;
+    if (o < 0) return;
+    const held = this.orders;
+    const acc = this.accountById[held.account[o]!]!;
+    const symbolId = held.symbolId[o]!;
+    const symbol = this.symbolById[symbolId]!;
     const quantity = r.quantity();
     const price = r.price();
     // The replaced order passes the per-order checks whole (status, loss, quantity, notional); the
@@ -409,22 +393,22 @@ export class TradeEngine implements Job {
     let reason = whole.reason;
     let limit = whole.limit;
     let value = whole.value;
-    const leaves = quantity - o.cum;
-    const adds = leaves - o.held;
+    const leaves = quantity - held.cum[o]!;
+    const adds = leaves - held.held[o]!;
     if (reason === RejectReason.NONE && adds > 0n && price > 0n) {
-      const v = this.risk.check(acc.id, o.symbolId, o.side, adds, price);
+      const v = this.risk.check(acc.id, symbolId, held.side[o]!, adds, price);
       reason = v.reason;
       limit = v.limit;
       value = v.value;
       if (reason === RejectReason.NONE) {
-        o.extra += adds;
-        o.held += adds;
+        held.extra[o] = held.extra[o]! + adds;
+        held.held[o] = held.held[o]! + adds;
       }
     }
-    if (reason !== RejectReason.NONE || adds > 0n) this.emitDecision(o.orderId, acc.name, o.symbol, reason, limit, value, ts, f);
+    if (reason !== RejectReason.NONE || adds > 0n) this.emitDecision(held.orderId[o]!, acc.name, symbol, reason, limit, value, ts, f);
     if (reason !== RejectReason.NONE) return;
-    o.replacesInFlight++;
-    this.ctx.route(FrameReader.bytes(view, f), Body.Replace, this.partitionOf(o.symbol), f.ingressNs);
+    held.replacesInFlight[o] = held.replacesInFlight[o]! + 1;
+    this.ctx.route(FrameReader.bytes(view, f), Body.Replace, this.partitionOf(symbol), f.ingressNs);
   }
 
   /** The per-order limits a replaced order must meet as a whole (the risk kernel's order of checks). */
@@ -478,16 +462,17 @@ export class TradeEngine implements Job {
 
   private applyExec(r: ExecReport, view: DataView, f: FrameInfo): void {
     const orderId = r.orderId();
-    const o = this.orders.get(orderKey(orderId));
+    const held = this.orders;
+    const o = held.find(orderKey(orderId));
     const ts = r.tsNs();
     this.seen(ts);
-    if (!o) {
+    if (o < 0) {
       this.counters.unknownExecs++;
       this.deadLetter(view, f, `exec report for order ${orderId}, which this engine did not accept or no longer remembers`, ts);
       return;
     }
     const seq = Number(r.execSeq());
-    if (seq !== 0 && seq <= o.lastSeq) {
+    if (seq !== 0 && seq <= held.lastSeq[o]!) {
       // A repeat (a replay, a resent report): it counts once, and it counted already.
       this.counters.duplicateExecs++;
       return;
@@ -496,36 +481,37 @@ export class TradeEngine implements Job {
       // The engine's own book is the one source of its orders' executions: a new report from outside
       // would put its sequence ahead of the book's and drop the book's real reports as repeats.
       this.counters.unknownExecs++;
-      this.deadLetter(view, f, `exec report ${seq} for order ${orderId} from outside: only its book's reports apply (seen up to ${o.lastSeq})`, ts);
+      this.deadLetter(view, f, `exec report ${seq} for order ${orderId} from outside: only its book's reports apply (seen up to ${held.lastSeq[o]})`, ts);
       return;
     }
     if (seq === 0) {
       // The book did not know the order when a cancel or replace reached it: the order is closed
       // already, or it is a stop waiting for its trigger (which cannot be replaced). Nothing changed.
-      if (!o.done && o.replacesInFlight > 0) {
-        o.replacesInFlight--;
+      if (held.done[o] === 0 && held.replacesInFlight[o]! > 0) {
+        held.replacesInFlight[o] = held.replacesInFlight[o]! - 1;
         this.reconcile(o);
       }
       return;
     }
-    o.lastSeq = seq;
+    held.lastSeq[o] = seq;
     this.counters.execReports++;
-    const acc = o.account;
+    const acc = this.accountById[held.account[o]!]!;
     const status = r.status();
     const lastQty = r.lastQty();
-    const lastPrice = r.lastPrice();
     let filled = false;
     if (lastQty > 0n && (status === ExecStatus.PARTIAL || status === ExecStatus.FILLED)) {
-      filled = this.applyFill(o, lastQty, lastPrice, view, f, ts);
-      o.cum = r.cumQty();
+      filled = this.applyFill(o, acc, lastQty, r.lastPrice(), view, f, ts);
+      held.cum[o] = r.cumQty();
     }
     const closed = status === ExecStatus.FILLED || status === ExecStatus.CANCELLED || (status === ExecStatus.REJECTED && r.leavesQty() === 0n);
-    o.leaves = closed ? 0n : r.leavesQty();
+    held.leaves[o] = closed ? 0n : r.leavesQty();
     // A replace is answered by REPLACED, or by a rejection of the live order (leaves unchanged).
-    if (o.replacesInFlight > 0 && (status === ExecStatus.REPLACED || (status === ExecStatus.REJECTED && !closed))) o.replacesInFlight--;
-    if (closed) o.replacesInFlight = 0;
+    if (held.replacesInFlight[o]! > 0 && (status === ExecStatus.REPLACED || (status === ExecStatus.REJECTED && !closed))) {
+      held.replacesInFlight[o] = held.replacesInFlight[o]! - 1;
+    }
+    if (closed) held.replacesInFlight[o] = 0;
     this.reconcile(o);
-    if (closed) this.finish(o);
+    if (closed) this.finish(o, acc);
     if (filled) {
       acc.unvaluedTs = ts;
       acc.unvaluedOrigin = f.ingressNs;
@@ -533,53 +519,59 @@ export class TradeEngine implements Job {
     }
   }
 
-  /** Releases what the order holds above its leaves (and above what replaces in flight added). */
-  private reconcile(o: HeldOrder): void {
-    if (o.replacesInFlight === 0) o.extra = 0n;
-    const target = o.leaves + o.extra;
-    if (o.held > target) {
-      this.risk.cancel(o.account.id, o.symbolId, o.side, o.held - target);
-      o.held = target;
+  /** Releases what the order in slot `o` holds above its leaves (and above what replaces in flight added). */
+  private reconcile(o: number): void {
+    const held = this.orders;
+    if (held.replacesInFlight[o] === 0) held.extra[o] = 0n;
+    const target = held.leaves[o]! + held.extra[o]!;
+    const holds = held.held[o]!;
+    if (holds > target) {
+      this.risk.cancel(held.account[o]!, held.symbolId[o]!, held.side[o]!, holds - target);
+      held.held[o] = target;
     }
   }
 
-  /** A fill: lots first (they can refuse for want of room), then the risk state and cash. */
-  private applyFill(o: HeldOrder, qty: bigint, price: bigint, view: DataView, f: FrameInfo, ts: bigint): boolean {
-    const acc = o.account;
-    this.lots.fill(acc.id, o.symbolId, o.side, qty, price);
+  /** A fill of the order in slot `o`: lots first (they can refuse for want of room), then the risk state and cash. */
+  private applyFill(o: number, acc: Account, qty: bigint, price: bigint, view: DataView, f: FrameInfo, ts: bigint): boolean {
+    const held = this.orders;
+    const symbolId = held.symbolId[o]!;
+    const side = held.side[o]!;
+    this.lots.fill(acc.id, symbolId, side, qty, price);
     if (this.lots.lastError() !== 0) {
-      this.deadLetter(view, f, `fill of ${qty} at ${price} for ${acc.name} ${o.symbol} not applied: no room for another position or lot (engine.maxAccounts, engine.maxOrders)`, ts);
+      this.deadLetter(view, f, `fill of ${qty} at ${price} for ${acc.name} ${this.symbolById[symbolId]} not applied: no room for another position or lot (engine.maxAccounts, engine.maxOrders)`, ts);
       return false;
     }
-    this.risk.fill(acc.id, o.symbolId, o.side, qty);
-    o.held = o.held > qty ? o.held - qty : 0n;
-    acc.cashFlow += o.side === BUY ? -qty * price : qty * price;
-    let h = acc.holdings.get(o.symbolId);
+    this.risk.fill(acc.id, symbolId, side, qty);
+    const holds = held.held[o]!;
+    held.held[o] = holds > qty ? holds - qty : 0n;
+    acc.cashFlow += side === BUY ? -qty * price : qty * price;
+    let h = acc.holdings.get(symbolId);
     if (!h) {
       h = {
-        level: 0, symbol: o.symbol, symbolId: o.symbolId, lastFill: price, quantity: 0n, cost: 0n, realized: 0n, markVersion: -1, mark: 0n, markTicks: -1,
+        level: 0, symbol: this.symbolById[symbolId]!, symbolId, lastFill: price, quantity: 0n, cost: 0n, realized: 0n, markVersion: -1, mark: 0n, markTicks: -1,
         marketValue: 0n, gross: 0n, unrealized: 0n, realizedCounted: 0n, filled: true, filledTs: ts,
       };
-      acc.holdings.set(o.symbolId, h);
+      acc.holdings.set(symbolId, h);
       acc.holdingList.push(h);
     }
     h.lastFill = price;
     h.filled = true;
     h.filledTs = ts;
-    const pos = this.lots.position(acc.id, o.symbolId);
+    const pos = this.lots.position(acc.id, symbolId);
     h.quantity = pos.quantity;
     h.cost = pos.cost;
     h.realized = pos.realized;
     return true;
   }
 
-  private finish(o: HeldOrder): void {
-    if (o.done) return;
-    o.done = true;
-    o.account.open.delete(o);
+  private finish(o: number, acc: Account): void {
+    const held = this.orders;
+    if (held.done[o] === 1) return;
+    held.done[o] = 1;
+    acc.open.delete(o);
     // Remember finished orders for a while, so their repeated reports are still recognised.
     const old = this.doneOrders.push(o);
-    if (old !== undefined && this.orders.get(old.key) === old) this.orders.delete(old.key);
+    if (old !== undefined) held.release(old);
   }
 
   /**
@@ -650,10 +642,12 @@ export class TradeEngine implements Job {
     if (acc.policy) this.risk.setPolicy(acc.id, { ...acc.policy, status: AccountStatus.KILL });
     const limit = acc.dailyLossLimit > 0n ? acc.dailyLossLimit : this.cfg.riskMonitor.dailyLossLimit;
     this.emitRiskAlert(acc.name, { symbol: null, kind: RiskAlertKind.KILL_SWITCH, positionSize: 0n, limit, currentPnl: dayPnl, severity: Severity.CRITICAL }, ts, originNs);
+    const held = this.orders;
     for (const o of acc.open) {
+      const symbol = this.symbolById[held.symbolId[o]!]!;
       const b = this.writer.begin();
-      const body = Cancel.createCancel(b, o.orderId, b.createString(acc.name), b.createString(o.symbol), ts);
-      this.ctx.route(this.writer.finish(Body.Cancel, body), Body.Cancel, this.partitionOf(o.symbol), originNs);
+      const body = Cancel.createCancel(b, held.orderId[o]!, b.createString(acc.name), b.createString(symbol), ts);
+      this.ctx.route(this.writer.finish(Body.Cancel, body), Body.Cancel, this.partitionOf(symbol), originNs);
     }
   }
 

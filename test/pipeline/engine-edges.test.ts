@@ -137,3 +137,35 @@ describe('bad input inside valid frames', () => {
     expect(fill.filter((o) => o.type === 'Position' && o.account === 'EXT').map((p) => p.quantity)).toEqual(['-10n']);
   });
 });
+
+describe('finished orders remembered (engine.rememberDoneOrders)', () => {
+  it('a finished order\'s repeated report counts once while it is remembered; forgotten, the report is a dead letter and its id may trade again', async () => {
+    const small = await startPipeline(1, { riskMonitor: { markIntervalMs: 0 }, engine: { rememberDoneOrders: 2 } });
+    try {
+      await small.step([[Body.Quote, Object.assign(new QuoteT(), { symbol: 'XYZ', exchange: Exchange.NYSE, bid: P(99), ask: P(101), last: P(100), tsNs: T0 })]]);
+      await small.step([policy('MEM1', {}), policy('MEM2', {})]);
+      const sell = order('MEM1', Side.SELL, 10n, 100);
+      const buy = order('MEM2', Side.BUY, 10n, 100);
+      const [sellId, buyId] = [sell[1].orderId, buy[1].orderId];
+      await small.step([sell, buy]);
+      // The sell's first report again (NEW, sequence 1), as a replayed input would bring it.
+      const repeat = (orderId: bigint, account: string) => encode(Body.ExecReport, Object.assign(new ExecReportT(), {
+        orderId, account, symbol: 'XYZ', execId: 1n, execSeq: 1n, status: ExecStatus.NEW, side: Side.SELL, lastQty: 0n, lastPrice: 0n, leavesQty: 10n, cumQty: 0n, tsNs: T0,
+      }));
+      // Both filled and remembered: the repeat changes nothing and says nothing.
+      expect(await small.step([repeat(sellId, 'MEM1')])).toEqual([]);
+      // A third finished order (cancelled) pushes the sell, the oldest, out of a memory of two.
+      const third = order('MEM1', Side.SELL, 5n, 200);
+      await small.step([third, [Body.Cancel, Object.assign(new CancelT(), { orderId: third[1].orderId, account: 'MEM1', symbol: 'XYZ', tsNs: T0 })]]);
+      expect((await small.step([repeat(sellId, 'MEM1')])).map((o) => [o.type, o.detail])).toEqual([
+        ['DeadLetter', `exec report for order ${sellId}, which this engine did not accept or no longer remembers`],
+      ]);
+      expect(await small.step([repeat(buyId, 'MEM2')])).toEqual([]);
+      // The forgotten id is a new order's; the remembered one is still a duplicate.
+      const again = await small.step([order('MEM1', Side.SELL, 1n, 300, { orderId: sellId }), order('MEM2', Side.BUY, 1n, 50, { orderId: buyId })]);
+      expect(decisions(again)).toEqual([[true, RejectReason.NONE, '0n', '0n'], [false, RejectReason.DUPLICATE_ORDER_ID, '0n', '0n']]);
+    } finally {
+      await small.stop();
+    }
+  });
+});
