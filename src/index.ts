@@ -13,6 +13,6 @@ export { MarketSimulator, SCENARIO_NAMES, UNIVERSE, type SimulatorOptions, type 
 export { latencyHistogram, percentiles, type LatencyHistogram, type Percentiles } from './metrics/histogram.js';
 export { monotonicNs } from './runtime/clock.js';
 export { kafkaPartition, murmur2, partitionOf, KEY_FIELDS } from './runtime/partitioner.js';
-export { RingProducer, RingConsumer, createRingRegion, ringStats, frameSlot, DEFAULT_WAIT, type RingRegion, type RingStats, type WaitStrategy } from './ring/spsc-ring.js';
+export { RingProducer, RingConsumer, createRingRegion, ringStats, frameSlot, DEFAULT_WAIT, SPIN_WAIT, workerWait, type RingRegion, type RingStats, type WaitStrategy } from './ring/spsc-ring.js';
 export { SymbolDirectory, PriceBoard, createPriceBoardMemory, type LastPrice, type PriceBoardMemory } from './ring/price-board.js';
 export { VERSION } from './version.js';

@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { distFile } from '../package-root.js';
 import { createDoorbells, Doorbell } from '../ring/doorbell.js';
 import { createPriceBoardMemory, PriceBoard, type PriceBoardMemory, SymbolDirectory } from '../ring/price-board.js';
-import { createRingRegion, DEFAULT_WAIT, frameSlot, RingConsumer, RingProducer, ringStats, type RingRegion, type RingStats, type WaitStrategy } from '../ring/spsc-ring.js';
+import { createRingRegion, frameSlot, RingConsumer, RingProducer, ringStats, type RingRegion, type RingStats, type WaitStrategy, workerWait } from '../ring/spsc-ring.js';
 import { frameFlags, frameIngressNsNumber, framePartition, frameType, writeFrameHeaderFast } from '../wire/frame-header.js';
 import { type Rejection, Verifier } from '../wire/verifier.js';
 import { monotonicNs } from './clock.js';
@@ -57,6 +57,11 @@ export interface RuntimeOptions {
   ringBytes?: number;
   /** Bytes of each worker-to-worker ring (power of two). */
   peerRingBytes?: number;
+  /**
+   * How an idle worker waits for frames: polls, then a park. Default workerWait(workers, cores):
+   * SPIN_WAIT (a few hundred µs of polls) when every worker and the main thread can have a core, else
+   * DEFAULT_WAIT (200 polls).
+   */
   wait?: WaitStrategy;
   /** Frames a worker takes from one ring before looking at the next. */
   batch?: number;
@@ -719,7 +724,7 @@ function resolveOptions(o: RuntimeOptions): ResolvedOptions {
     onRoute: o.onRoute ?? null,
     ringBytes: o.ringBytes ?? 4 * MIB,
     peerRingBytes: o.peerRingBytes ?? MIB,
-    wait: o.wait ?? DEFAULT_WAIT,
+    wait: o.wait ?? workerWait(workers, availableParallelism()),
     batch: o.batch ?? 256,
     maxFrameBytes: o.maxFrameBytes ?? MIB,
     boardCapacity: o.boardCapacity ?? 4096,

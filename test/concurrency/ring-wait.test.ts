@@ -1,9 +1,10 @@
 // Wait strategies across threads: a parked consumer wakes when frames are published, a producer
-// parked on a full ring wakes when the consumer releases space, and no wake-up is lost.
+// parked on a full ring wakes when the consumer releases space, no wake-up is lost, and the runtime
+// picks how long its workers spin by the cores they have.
 import { Worker } from 'node:worker_threads';
 import { expect, test } from 'vitest';
 import { distFile } from '../../src/package-root.js';
-import { createRingRegion, RingConsumer, RingProducer, ringStats, type RingRegion } from '../../src/ring/spsc-ring.js';
+import { createRingRegion, DEFAULT_WAIT, RingConsumer, RingProducer, ringStats, SPIN_WAIT, workerWait, type RingRegion } from '../../src/ring/spsc-ring.js';
 import { writeFrameHeaderFast } from '../../src/wire/frame-header.js';
 
 const ring = new URL(`file://${distFile('src/ring/spsc-ring.js')}`).href;
@@ -85,4 +86,11 @@ test('main-thread producer: spaceReleased() resolves once the consumer frees roo
   await p.spaceReleased(1000);
   expect(p.free()).toBe(64);
   expect(p.claim(8)).toBeGreaterThanOrEqual(0);
+});
+
+test('a worker spins long only when it and the main thread can each have a core', () => {
+  // [workers, cores] -> polls before parking
+  const cases: [number, number][] = [[1, 2], [1, 1], [2, 2], [3, 4], [4, 4], [7, 8]];
+  expect(cases.map(([w, c]) => workerWait(w, c).spins)).toEqual([20_000, 200, 200, 20_000, 200, 20_000]);
+  expect([SPIN_WAIT.parkMs, DEFAULT_WAIT.parkMs]).toEqual([50, 50]);
 });
