@@ -67,7 +67,7 @@ async function tickwaveThroughput(brokers: string, prefix: string, ticks: number
 }
 
 async function jsonConsumerThroughput(brokers: string, prefix: string, ticks: number, round = 1): Promise<number> {
-  const consumer = new rdkafka.KafkaConsumer({ 'metadata.broker.list': brokers, 'group.id': `bench-json-${prefix}${round}`, 'enable.auto.commit': false, 'fetch.wait.max.ms': 10 } as never, {
+  const consumer = new rdkafka.KafkaConsumer({ 'metadata.broker.list': brokers, 'group.id': `bench-json-${prefix}${round}`, 'enable.auto.commit': false, 'fetch.wait.max.ms': 10, 'fetch.queue.backoff.ms': 10 } as never, {
     'auto.offset.reset': 'earliest',
   });
   await new Promise<void>((resolve, reject) => consumer.connect({}, (err) => (err ? reject(err) : resolve())));
@@ -133,7 +133,7 @@ async function alertLatency(brokers: string, prefix: string, rate: number, event
 async function plainConsumerLatency(brokers: string, prefix: string, rate: number, events: number) {
   await ensureTopics({ brokers, topics: allTopics(prefix), partitions: 4 });
   // rebalance_cb: true makes node-rdkafka assign what the group gives and say so ('rebalance').
-  const consumer = new rdkafka.KafkaConsumer({ 'metadata.broker.list': brokers, 'group.id': `bench-plain-${prefix}`, 'enable.auto.commit': false, 'fetch.wait.max.ms': 10, 'fetch.min.bytes': 1, rebalance_cb: true } as never, {
+  const consumer = new rdkafka.KafkaConsumer({ 'metadata.broker.list': brokers, 'group.id': `bench-plain-${prefix}`, 'enable.auto.commit': false, 'fetch.wait.max.ms': 10, 'fetch.min.bytes': 1, 'fetch.queue.backoff.ms': 10, rebalance_cb: true } as never, {
     'auto.offset.reset': 'earliest',
   });
   await new Promise<void>((resolve, reject) => consumer.connect({}, (err) => (err ? reject(err) : resolve())));
@@ -247,7 +247,7 @@ export async function runKafkaBench(opts: BenchRunOptions): Promise<Record<strin
   ].join('\n');
   const notes = [
     'one broker (KRaft, scripts/kafka.sh) and tickwave share the 2 vCPUs; tickwave runs 1 worker; topics have 4 partitions',
-    'the JSON consumer does the least a consumer does (parse, keep the last price per symbol); tickwave verifies every frame, routes it by key, runs the trade engine and the four market-data jobs, and produces their outputs',
+    'the JSON consumer does the least a consumer does (parse, keep the last price per symbol), with the same fetch settings as tickwave\'s source (fetch.wait.max.ms 10, fetch.queue.backoff.ms 10); tickwave verifies every frame, routes it by key, runs the trade engine and the four market-data jobs, and produces their outputs',
     'ticks/s are timed from the first tick each consumer receives (joining the group takes seconds) to the last processed; each round reads the same ticks with a new consumer group, tickwave first and the JSON consumer right after, and the headline ratio is the median of the rounds\' own ratios (this machine\'s speed drifts over minutes)',
     'broker timestamps are milliseconds: latencies under 1 ms read as 0-1 ms',
     `a Kafka client pays per message: node-rdkafka hands over about 100,000 messages/s here whatever they hold, which caps both one-per-value consumers; a batch value holds up to ${FRAMES_PER_VALUE} frames of one partition (tickwave produce --frames-per-value), each verified and dead-lettered on its own`,

@@ -91,6 +91,11 @@ export const DEFAULT_CONSUMER_CONFIG: KafkaConfig = {
   'fetch.wait.max.ms': 10,
   'fetch.min.bytes': 1,
   'queued.min.messages': 100_000,
+  // When a partition's local queue passes its thresholds (queued.max.messages.kbytes, 64 MiB, is some
+  // 7,500 batch values), librdkafka holds that partition's next fetch back this long; at its default
+  // of 1 s the queue ran dry between fetches, and reading 1 M ticks in 64-frame values without the
+  // jobs went from 0.82 M to 1.7-1.8 M ticks/s at 10 ms.
+  'fetch.queue.backoff.ms': 10,
 };
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
