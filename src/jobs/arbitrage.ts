@@ -5,9 +5,9 @@
 // opportunity is alerted when it opens and again when its prices change; it re-arms once it closes.
 // Above five times the minimum spread it is CRITICAL.
 import type { FrameInfo, Job, JobContext } from '../runtime/job.js';
-import { ArbitrageAlert, Body, Quote, Severity } from '../wire/generated/index.js';
+import { ArbitrageAlert, Body, Severity } from '../wire/generated/index.js';
 import { resolvePipelineConfig, type PipelineConfig } from './config.js';
-import { FrameReader, FrameWriter } from './frame-io.js';
+import { FrameWriter, quoteOf } from './frame-io.js';
 
 interface VenueQuote {
   exchange: number;
@@ -16,11 +16,16 @@ interface VenueQuote {
   bidSize: bigint;
   askSize: bigint;
   ts: bigint;
+  /** bid and ask as doubles: compared first, as most quotes do not cross. */
+  bidValue: number;
+  askValue: number;
 }
 
 interface SymbolQuotes {
   venues: VenueQuote[];
   newest: bigint;
+  /** newest - maxQuoteAgeMs: quotes older than this are stale. */
+  fresh: bigint;
   /** Open opportunities by buyExchange x 256 + sellExchange: the prices last alerted. */
   open: Map<number, string>;
 }
@@ -29,9 +34,7 @@ export class ArbitrageJob implements Job {
   private readonly cfg: PipelineConfig['arbitrage'];
   private readonly maxAgeNs: bigint;
   private readonly minSpreadBp: bigint;
-  private readonly reader = new FrameReader();
   private readonly writer = new FrameWriter();
-  private readonly quote = new Quote();
   private readonly symbols = new Map<string, SymbolQuotes>();
 
   constructor(private readonly ctx: JobContext) {
@@ -42,23 +45,28 @@ export class ArbitrageJob implements Job {
 
   onFrame(view: DataView, f: FrameInfo): void {
     if (f.type !== Body.Quote || f.routed) return;
-    const q = this.reader.read(view, f).body(this.quote) as Quote;
-    const symbol = q.symbol()!;
+    const q = quoteOf(view, f);
+    const symbol = q.symbol;
     let s = this.symbols.get(symbol);
-    if (!s) this.symbols.set(symbol, (s = { venues: [], newest: 0n, open: new Map() }));
-    const exchange = q.exchange();
+    if (!s) this.symbols.set(symbol, (s = { venues: [], newest: 0n, fresh: 0n, open: new Map() }));
+    const exchange = q.exchange;
     let v: VenueQuote | undefined;
     for (let i = 0; i < s.venues.length && v === undefined; i++) if (s.venues[i]!.exchange === exchange) v = s.venues[i];
-    if (!v) s.venues.push((v = { exchange, bid: 0n, ask: 0n, bidSize: 0n, askSize: 0n, ts: 0n }));
-    const ts = q.tsNs();
+    if (!v) s.venues.push((v = { exchange, bid: 0n, ask: 0n, bidSize: 0n, askSize: 0n, ts: 0n, bidValue: 0, askValue: 0 }));
+    const ts = q.tsNs;
     if (ts < v.ts) return; // an older quote of this venue: the newer one stands
-    v.bid = q.bid();
-    v.ask = q.ask();
-    v.bidSize = q.bidSize();
-    v.askSize = q.askSize();
+    v.bid = q.bid;
+    v.ask = q.ask;
+    v.bidValue = Number(q.bid);
+    v.askValue = Number(q.ask);
+    v.bidSize = q.bidSize;
+    v.askSize = q.askSize;
     v.ts = ts;
-    if (ts > s.newest) s.newest = ts;
-    const fresh = s.newest - this.maxAgeNs;
+    if (ts > s.newest) {
+      s.newest = ts;
+      s.fresh = ts - this.maxAgeNs;
+    }
+    const fresh = s.fresh;
     for (const other of s.venues) {
       if (other === v) continue;
       const usable = other.ts >= fresh && v.ts >= fresh;
@@ -72,8 +80,10 @@ export class ArbitrageJob implements Job {
     const key = buy.exchange * 256 + sell.exchange;
     const ask = buy.ask;
     const bid = sell.bid;
-    // Mostly the bid is below the ask: the size is looked at only when it is not.
-    const crossed = usable && ask > 0n && bid > ask;
+    // Mostly the bid is below the ask, which their doubles tell exactly (Number() never reorders two
+    // integers, it can only make them equal): the BigInts are compared, and the sizes looked at, only
+    // when the doubles say the bid may be above the ask.
+    const crossed = usable && sell.bidValue >= buy.askValue && ask > 0n && bid > ask;
     const size = crossed ? (buy.askSize < sell.bidSize ? buy.askSize : sell.bidSize) : 0n;
     const open = crossed && (bid - ask) * 10_000n > this.minSpreadBp * ask && size >= this.cfg.minSize && size > 0n;
     if (!open) {

@@ -11,9 +11,9 @@
 // idle partition does not hold its windows open.
 import { Emit, WindowKind, WindowsWasm } from '../kernels/windows.js';
 import type { FrameInfo, Job, JobContext } from '../runtime/job.js';
-import { Body, OrderImbalanceAlert, Severity, Side, Trade } from '../wire/generated/index.js';
+import { Body, OrderImbalanceAlert, Severity, Side } from '../wire/generated/index.js';
 import { resolvePipelineConfig, type PipelineConfig } from './config.js';
-import { FrameReader, FrameWriter, symbolSlot } from './frame-io.js';
+import { FrameWriter, symbolSlot, tradeOf } from './frame-io.js';
 
 interface WindowVolumes {
   symbol: string;
@@ -28,9 +28,7 @@ export class OrderImbalanceJob implements Job {
   readonly tickMs = 100;
   private readonly cfg: PipelineConfig['orderImbalance'];
   private readonly windows: WindowsWasm;
-  private readonly reader = new FrameReader();
   private readonly writer = new FrameWriter();
-  private readonly trade = new Trade();
   private readonly names = new Map<number, string>();
   private readonly judged = new Map<string, WindowVolumes>();
   private readonly latenessNs: bigint;
@@ -55,19 +53,19 @@ export class OrderImbalanceJob implements Job {
 
   onFrame(view: DataView, f: FrameInfo): void {
     if (f.type !== Body.Trade || f.routed) return;
-    const t = this.reader.read(view, f).body(this.trade) as Trade;
-    const side = t.aggressor();
-    const qty = t.quantity();
+    const t = tradeOf(view, f);
+    const side = t.aggressor;
+    const qty = t.quantity;
     if ((side !== Side.BUY && side !== Side.SELL) || qty <= 0n) return;
-    const symbol = t.symbol()!;
+    const symbol = t.symbol;
     const slot = symbolSlot(this.ctx, symbol);
     if (slot < 0) return; // the trade engine dead-letters it
     this.names.set(slot, symbol);
-    const ts = t.tsNs();
+    const ts = t.tsNs;
     if (ts > this.newest) this.newest = ts;
     this.lastPrintAt = this.ctx.nowNs();
     this.lastPartition = f.partition;
-    this.windows.event(slot * 2 + (side === Side.SELL ? 1 : 0), ts, t.price(), qty);
+    this.windows.event(slot * 2 + (side === Side.SELL ? 1 : 0), ts, t.price, qty);
     this.collect(f.partition, f.ingressNs);
   }
 
@@ -81,6 +79,15 @@ export class OrderImbalanceJob implements Job {
   }
 
   private collect(partition: number, originNs: number): void {
+    // Most prints close no window: then there is nothing to judge.
+    if (this.windows.resultCount() > 0) this.judgeResults(partition, originNs);
+    // Windows past their lateness can change no more.
+    if (this.judged.size === 0) return;
+    const wm = this.windows.watermark();
+    for (const [key, w] of this.judged) if (w.end + this.latenessNs <= wm) this.judged.delete(key);
+  }
+
+  private judgeResults(partition: number, originNs: number): void {
     const touched = new Set<WindowVolumes>();
     for (const r of this.windows.results()) {
       if (r.emit !== Emit.FINAL && r.emit !== Emit.LATE) continue;
@@ -93,9 +100,6 @@ export class OrderImbalanceJob implements Job {
       touched.add(w);
     }
     for (const w of touched) this.judge(w, partition, originNs);
-    // Windows past their lateness can change no more.
-    const wm = this.windows.watermark();
-    for (const [key, w] of this.judged) if (w.end + this.latenessNs <= wm) this.judged.delete(key);
   }
 
   private judge(w: WindowVolumes, partition: number, originNs: number): void {

@@ -4,9 +4,9 @@
 // the test is |price - first| x 10000 > thresholdBp x first, in integers. One alert per direction
 // per window; above twice the threshold it is CRITICAL.
 import type { FrameInfo, Job, JobContext } from '../runtime/job.js';
-import { Body, PriceAlert, Quote, Severity } from '../wire/generated/index.js';
+import { Body, PriceAlert, Severity } from '../wire/generated/index.js';
 import { resolvePipelineConfig, type PipelineConfig } from './config.js';
-import { FrameReader, FrameWriter } from './frame-io.js';
+import { FrameWriter, quoteOf } from './frame-io.js';
 
 interface Reference {
   windowStart: bigint;
@@ -23,9 +23,7 @@ export class PriceMovementJob implements Job {
   private readonly cfg: PipelineConfig['priceMovement'];
   private readonly windowNs: bigint;
   private readonly thresholdBp: bigint;
-  private readonly reader = new FrameReader();
   private readonly writer = new FrameWriter();
-  private readonly quote = new Quote();
   /** By symbol, then by exchange (no key string built per quote). */
   private readonly refs = new Map<string, (Reference | undefined)[]>();
 
@@ -37,13 +35,13 @@ export class PriceMovementJob implements Job {
 
   onFrame(view: DataView, f: FrameInfo): void {
     if (f.type !== Body.Quote || f.routed) return;
-    const q = this.reader.read(view, f).body(this.quote) as Quote;
-    const last = q.last();
-    const price = last > 0n ? last : q.bid() > 0n && q.ask() > 0n ? (q.bid() + q.ask()) / 2n : 0n;
+    const q = quoteOf(view, f);
+    const { last, bid, ask } = q;
+    const price = last > 0n ? last : bid > 0n && ask > 0n ? (bid + ask) / 2n : 0n;
     if (price <= 0n) return;
-    const ts = q.tsNs();
-    const symbol = q.symbol()!;
-    const exchange = q.exchange();
+    const ts = q.tsNs;
+    const symbol = q.symbol;
+    const exchange = q.exchange;
     let byExchange = this.refs.get(symbol);
     if (!byExchange) this.refs.set(symbol, (byExchange = []));
     const ref = byExchange[exchange];

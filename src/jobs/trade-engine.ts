@@ -18,11 +18,11 @@ import { kafkaPartition, murmur2 } from '../runtime/partitioner.js';
 import { recordSince } from '../runtime/stage-timing.js';
 import { REPLAY_ORIGIN } from '../runtime/source.js';
 import {
-  AccountPolicy, AccountStatus, Body, Cancel, DeadLetter, DeadLetterReason, ExecReport, ExecStatus, Order, OrderType, Quote, RejectReason, Replace,
-  RiskAlert, RiskAlertKind, Severity, SymbolCap, Trade,
+  AccountPolicy, AccountStatus, Body, Cancel, DeadLetter, DeadLetterReason, ExecReport, ExecStatus, Order, OrderType, RejectReason, Replace,
+  RiskAlert, RiskAlertKind, Severity, SymbolCap,
 } from '../wire/generated/index.js';
 import { resolvePipelineConfig, type PipelineConfig } from './config.js';
-import { FrameReader, FrameWriter, symbolSlot } from './frame-io.js';
+import { FrameReader, FrameWriter, quoteOf, type QuoteFields, symbolSlot, tradeOf, type TradeFields } from './frame-io.js';
 import { FixedFrame } from '../wire/fixed-frame.js';
 import { type OrderKey, orderKey, orderKeyAt } from './order-key.js';
 import { HeldOrders } from './held-orders.js';
@@ -148,8 +148,6 @@ export class TradeEngine implements Job {
   private readonly exec = new ExecReport();
   private readonly policyMsg = new AccountPolicy();
   private readonly symbolCap = new SymbolCap();
-  private readonly quote = new Quote();
-  private readonly trade = new Trade();
 
   constructor(private readonly ctx: JobContext, config: unknown) {
     this.cfg = resolvePipelineConfig(config ?? {});
@@ -183,8 +181,8 @@ export class TradeEngine implements Job {
   private handle(view: DataView, f: FrameInfo): void {
     const env = this.reader.read(view, f);
     switch (f.type) {
-      case Body.Quote: return this.onQuote(env.body(this.quote) as Quote, view, f);
-      case Body.Trade: return this.onTrade(env.body(this.trade) as Trade, view, f);
+      case Body.Quote: return this.onQuote(quoteOf(view, f), view, f);
+      case Body.Trade: return this.onTrade(tradeOf(view, f), view, f);
       case Body.Order:
         if (f.routed) return this.submitToBook(env.body(this.order) as Order, f);
         return this.checkOrder(env.body(this.order) as Order, view, f);
@@ -227,20 +225,16 @@ export class TradeEngine implements Job {
 
   // ---- market data (symbol stage) ---------------------------------------------------------------
 
-  private onQuote(q: Quote, view: DataView, f: FrameInfo): void {
-    const last = q.last();
-    const bid = q.bid();
-    const ask = q.ask();
+  private onQuote(q: QuoteFields, view: DataView, f: FrameInfo): void {
+    const { last, bid, ask } = q;
     const price = last > 0n ? last : bid > 0n && ask > 0n ? (bid + ask) / 2n : 0n;
-    const ts = q.tsNs();
-    this.seen(ts);
-    this.publishPrice(q.symbol()!, price, ts, view, f);
+    this.seen(q.tsNs);
+    this.publishPrice(q.symbol, price, q.tsNs, view, f);
   }
 
-  private onTrade(t: Trade, view: DataView, f: FrameInfo): void {
-    const ts = t.tsNs();
-    this.seen(ts);
-    this.publishPrice(t.symbol()!, t.price(), ts, view, f);
+  private onTrade(t: TradeFields, view: DataView, f: FrameInfo): void {
+    this.seen(t.tsNs);
+    this.publishPrice(t.symbol, t.price, t.tsNs, view, f);
   }
 
   /** The symbol's last price on the shared board (this worker is the symbol's one writer). */

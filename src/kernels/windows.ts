@@ -445,10 +445,16 @@ interface WindowExports {
   reserve(bytes: number): number;
 }
 
+/** Byte offsets of one result where the Wasm kernel writes them (WindowsWasm.resultsView), RESULT.bytes apart. */
+export const RESULT = {
+  bytes: 112, emit: 0, key: 4, start: 8, end: 16, count: 24, sum: 32, min: 40, max: 48, first: 56, last: 64, sumQty: 72, vwap: 80, avg: 88, stddev: 96,
+} as const;
+
 /** The Wasm kernel behind the shared interface. */
 export class WindowsWasm implements Windows {
   readonly exports: WindowExports;
   readonly memory: WebAssembly.Memory;
+  private view: DataView | null = null;
 
   constructor(spec: WindowSpec, maxKeys: number) {
     const k = instantiateKernel<WindowExports>('window');
@@ -469,17 +475,36 @@ export class WindowsWasm implements Windows {
 
   results(): WindowResult[] {
     const n = this.exports.resultCount();
-    const v = new DataView(this.memory.buffer, this.exports.resultsPtr(), n * 112);
+    const v = this.resultsView();
     const out: WindowResult[] = [];
-    for (let i = 0; i < n; i++) {
-      const at = i * 112;
+    for (let i = 0, at = this.exports.resultsPtr(); i < n; i++, at += RESULT.bytes) {
       const i64 = (o: number) => v.getBigInt64(at + o, true);
       out.push({
-        emit: v.getUint8(at), key: v.getUint32(at + 4, true), start: i64(8), end: i64(16), count: i64(24), sum: i64(32), min: i64(40), max: i64(48),
-        first: i64(56), last: i64(64), sumQty: i64(72), vwap: i64(80), avg: i64(88), stddev: v.getFloat64(at + 96, true),
+        emit: v.getUint8(at + RESULT.emit), key: v.getUint32(at + RESULT.key, true), start: i64(RESULT.start), end: i64(RESULT.end), count: i64(RESULT.count),
+        sum: i64(RESULT.sum), min: i64(RESULT.min), max: i64(RESULT.max), first: i64(RESULT.first), last: i64(RESULT.last), sumQty: i64(RESULT.sumQty),
+        vwap: i64(RESULT.vwap), avg: i64(RESULT.avg), stddev: v.getFloat64(at + RESULT.stddev, true),
       });
     }
     return out;
+  }
+
+  /** How many results the last call wrote, and where the first is in resultsView(). */
+  resultCount(): number {
+    return this.exports.resultCount();
+  }
+
+  resultsAt(): number {
+    return this.exports.resultsPtr();
+  }
+
+  /**
+   * The kernel's memory, to read the last call's results in place (RESULT gives the offsets) without
+   * making a WindowResult of each: valid until the next call.
+   */
+  resultsView(): DataView {
+    // Made again only when the memory grew (its old buffer is detached then).
+    if (this.view === null || this.view.buffer !== this.memory.buffer) this.view = new DataView(this.memory.buffer);
+    return this.view;
   }
 
   lateEvents(): LateEvent[] {
