@@ -179,10 +179,11 @@ export class TradeEngine implements Job {
   }
 
   private handle(view: DataView, f: FrameInfo): void {
+    // Market data comes decoded, shared with the other jobs.
+    if (f.type === Body.Quote) return this.onQuote(quoteOf(view, f), view, f);
+    if (f.type === Body.Trade) return this.onTrade(tradeOf(view, f), view, f);
     const env = this.reader.read(view, f);
     switch (f.type) {
-      case Body.Quote: return this.onQuote(quoteOf(view, f), view, f);
-      case Body.Trade: return this.onTrade(tradeOf(view, f), view, f);
       case Body.Order:
         if (f.routed) return this.submitToBook(env.body(this.order) as Order, f);
         return this.checkOrder(env.body(this.order) as Order, view, f);
