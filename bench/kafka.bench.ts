@@ -98,11 +98,11 @@ function produceFromAnotherProcess(brokers: string, prefix: string, rate: number
 }
 
 /**
- * Broker -> alert while another process produces at `rate`, with stage timing on: besides the alerts
- * (a few dozen at the default thresholds), every tick's broker timestamp -> its worker's ring, and
- * the ring hop into the worker.
+ * Broker -> alert while another process produces `warmup` + `events` ticks at `rate`, with stage
+ * timing on: besides the alerts (a few dozen at the default thresholds), every tick's broker timestamp
+ * -> its worker's ring, and the ring hop into the worker. The first `warmup` ticks are not recorded.
  */
-async function alertLatency(brokers: string, prefix: string, rate: number, events: number) {
+async function alertLatency(brokers: string, prefix: string, rate: number, warmup: number, events: number) {
   await ensureTopics({ brokers, topics: allTopics(prefix), partitions: 4 });
   const outputs = await KafkaSink.connect({ brokers, prefix });
   const source = new KafkaSource({ brokers, groupId: `bench-lat-${prefix}`, prefix, sink: outputs, topics: [TOPICS.marketData], replay: false, latencyFrom: 'broker' });
@@ -114,8 +114,13 @@ async function alertLatency(brokers: string, prefix: string, rate: number, event
       if (Date.now() > joinBy) throw new Error(`bench kafka: no partitions assigned to group bench-lat-${prefix} within 60 s`);
       await new Promise((r) => setTimeout(r, 20));
     }
-    await produceFromAnotherProcess(brokers, prefix, rate, events);
-    while (source.stats().consumed < events) await new Promise((r) => setTimeout(r, 10));
+    const producing = produceFromAnotherProcess(brokers, prefix, rate, warmup + events);
+    // The producer and both ends warm up first (in one run its first quarter second reached the ring at
+    // p50 18 ms, the rest at 4 ms).
+    while (source.stats().consumed < warmup) await new Promise((r) => setTimeout(r, 2));
+    rt.resetHistograms();
+    await producing;
+    while (source.stats().consumed < warmup + events) await new Promise((r) => setTimeout(r, 10));
     await rt.whenIdle();
   } finally {
     await rt.stop();
@@ -130,7 +135,7 @@ async function alertLatency(brokers: string, prefix: string, rate: number, event
  * broker timestamp -> its callback. What the producer, the broker and the client give any consumer on
  * this machine; tickwave's broker -> alert cannot be below it.
  */
-async function plainConsumerLatency(brokers: string, prefix: string, rate: number, events: number) {
+async function plainConsumerLatency(brokers: string, prefix: string, rate: number, warmup: number, events: number) {
   await ensureTopics({ brokers, topics: allTopics(prefix), partitions: 4 });
   // rebalance_cb: true makes node-rdkafka assign what the group gives and say so ('rebalance').
   const consumer = new rdkafka.KafkaConsumer({ 'metadata.broker.list': brokers, 'group.id': `bench-plain-${prefix}`, 'enable.auto.commit': false, 'fetch.wait.max.ms': 10, 'fetch.min.bytes': 1, 'fetch.queue.backoff.ms': 10, rebalance_cb: true } as never, {
@@ -150,11 +155,12 @@ async function plainConsumerLatency(brokers: string, prefix: string, rate: numbe
       await new Promise((r) => setTimeout(r, 20));
     }
     let n = 0;
-    const producing = produceFromAnotherProcess(brokers, prefix, rate, events);
-    while (n < events) {
+    const producing = produceFromAnotherProcess(brokers, prefix, rate, warmup + events);
+    while (n < warmup + events) {
       const batch = await new Promise<{ timestamp?: number }[]>((resolve, reject) => consumer.consume(2_000, (err, m) => (err ? reject(err) : resolve(m as never))));
       const now = Date.now();
-      for (const m of batch) h.recordValue(Math.max(1, (now - (m.timestamp ?? now)) * 1e6));
+      // Recorded after the same warm-up as tickwave's.
+      for (let i = Math.max(0, warmup - n); i < batch.length; i++) h.recordValue(Math.max(1, (now - (batch[i]!.timestamp ?? now)) * 1e6));
       n += batch.length;
       if (batch.length === 0) await new Promise((r) => setTimeout(r, 2));
     }
@@ -206,8 +212,10 @@ export async function runKafkaBench(opts: BenchRunOptions): Promise<Record<strin
   log(`  tickwave, one frame per value: ${Math.round(single).toLocaleString('en-US')} ticks/s`);
   const rate = 20_000;
   const events = opts.quick ? 60_000 : 200_000;
-  const lat = await alertLatency(brokers, `${prefix}lat_`, rate, events);
-  const plain = await plainConsumerLatency(brokers, `${prefix}plain_`, rate, events);
+  // One second of the producer's output warms up, unrecorded, before the ticks that are.
+  const warmup = rate;
+  const lat = await alertLatency(brokers, `${prefix}lat_`, rate, warmup, events);
+  const plain = await plainConsumerLatency(brokers, `${prefix}plain_`, rate, warmup, events);
   // The run's topics go: a broker kept for development would otherwise pile them up run after run.
   await deleteTopics({ brokers, topics: [...allTopics(prefix), ...allTopics(batchedPrefix), prefix + JSON_TOPIC, ...allTopics(`${prefix}lat_`), ...allTopics(`${prefix}plain_`)] });
   const ms = (ns: number) => Math.round(ns / 1e4) / 100;
@@ -251,7 +259,7 @@ export async function runKafkaBench(opts: BenchRunOptions): Promise<Record<strin
     'ticks/s are timed from the first tick each consumer receives (joining the group takes seconds) to the last processed; each round reads the same ticks with a new consumer group, tickwave first and the JSON consumer right after, and the headline ratio is the median of the rounds\' own ratios (this machine\'s speed drifts over minutes)',
     'broker timestamps are milliseconds: latencies under 1 ms read as 0-1 ms',
     `a Kafka client pays per message: node-rdkafka hands over about 100,000 messages/s here whatever they hold, which caps both one-per-value consumers; a batch value holds up to ${FRAMES_PER_VALUE} frames of one partition (tickwave produce --frames-per-value), each verified and dead-lettered on its own`,
-    'latency is measured on one frame per value (a batch waits up to 5 ms to fill), at the default thresholds: the alerts are few (their p99 is close to their max), so every tick is also timed from its broker timestamp into its worker\'s ring and across the ring hop (stage timing); the plain consumer reads the same producer at the same rate, in the same run: the latency the producer, the broker and the client leave to any consumer here',
+    `latency is measured on one frame per value (a batch waits up to 5 ms to fill), at the default thresholds: the alerts are few (their p99 is close to their max), so every tick is also timed from its broker timestamp into its worker's ring and across the ring hop (stage timing); the plain consumer reads the same producer at the same rate, in the same run: the latency the producer, the broker and the client leave to any consumer here; for both, the producer's first second (${warmup.toLocaleString('en-US')} ticks) warms up and is not recorded (tickwave: rt.resetHistograms() once they are consumed)`,
   ];
   log('');
   log(table);

@@ -294,6 +294,21 @@ describe('several jobs, stages and ticks', () => {
     expect([...ticks].sort()).toEqual([0, 1]);
   });
 
+  test('resetHistograms() starts every stage afresh, the workers\' included: only frames sent after it count', async () => {
+    const rt = await startRuntime({ job: JOB, workers: 2, partitions: 4, stageTiming: true });
+    for (let i = 0; i < 100; i++) expect(await rt.ingestAsync(quote(i))).toBe(Ingest.OK);
+    await rt.whenIdle();
+    expect(rt.stageHistograms()!.ingress.totalCount).toBe(100);
+    rt.resetHistograms();
+    expect(rt.stageHistograms()!.ingress.totalCount).toBe(0);
+    // Each worker clears its own at the top of its next round: one comes within a park (50 ms).
+    await new Promise((r) => setTimeout(r, 200));
+    for (let i = 100; i < 130; i++) expect(await rt.ingestAsync(quote(i))).toBe(Ingest.OK);
+    await rt.stop();
+    const stages = rt.stageHistograms()!;
+    expect([stages.ingress.totalCount, stages.ring_hop.totalCount]).toEqual([30, 30]);
+  });
+
   test('job options are checked: a jobs entry without a module is named', async () => {
     await expect(startRuntime({ jobs: [{ options: {} } as never] })).rejects.toThrow('jobs[0] must be the path or file: URL of a module exporting createJob, or { module, options }');
     await expect(startRuntime({})).rejects.toThrow('job or jobs must name at least one module exporting createJob');

@@ -1,7 +1,10 @@
-// The runtime's shared control block: the stop flag, and per worker (each on its own 64-byte line,
-// written by that worker only) an idle flag, a count of frames handled and a count of spilled frames.
-// The main thread reads it to tell when every ring is drained and every worker is idle.
+// The runtime's shared control block: the stop flag and the latency histograms' epoch (both written by
+// the main thread), and per worker (each on its own 64-byte line, written by that worker only) an idle
+// flag, a count of frames handled and a count of spilled frames. The main thread reads it to tell when
+// every ring is drained and every worker is idle.
 export const CONTROL_STOP = 0;
+/** Bumped by resetHistograms(): a worker that sees it change clears its stage histograms. */
+export const CONTROL_TIMING_EPOCH = 1;
 export const WORKER_STRIDE = 16;
 export const WORKER_IDLE = 0;
 export const WORKER_ACTIVITY = 1;

@@ -13,7 +13,7 @@ import { createRingRegion, frameSlot, RingConsumer, RingProducer, ringStats, typ
 import { frameFlags, frameIngressNsNumber, framePartition, frameType, writeFrameHeaderFast } from '../wire/frame-header.js';
 import { type Rejection, Verifier } from '../wire/verifier.js';
 import { monotonicNs } from './clock.js';
-import { CONTROL_STOP, createControl, WORKER_ACTIVITY, WORKER_IDLE, WORKER_SPILLED, workerSlot } from './control.js';
+import { CONTROL_STOP, CONTROL_TIMING_EPOCH, createControl, WORKER_ACTIVITY, WORKER_IDLE, WORKER_SPILLED, workerSlot } from './control.js';
 import { FLAG_ROUTED, type JobSpec } from './job.js';
 import { OutputEvents, type OutputStage, type RuntimeEventName, type RuntimeEvents } from './output-events.js';
 import { REPLAY_ORIGIN, type Source } from './source.js';
@@ -470,6 +470,18 @@ export class Runtime {
    */
   histograms(): Record<OutputStage, LatencyHistogram> {
     return this.events.histograms;
+  }
+
+  /**
+   * Starts every latency histogram afresh: the outputs' (histograms()) and, with stageTiming, every
+   * stage's, the workers' included (each clears its own at the top of its next loop round, within a
+   * park of wait.parkMs). For leaving a warm-up out of a measurement: frames on their way at the call
+   * may count on either side of it.
+   */
+  resetHistograms(): void {
+    for (const h of Object.values(this.events.histograms)) h.reset();
+    for (const h of Object.values(this.stages)) h.reset();
+    Atomics.add(this.control, CONTROL_TIMING_EPOCH, 1);
   }
 
   /**

@@ -11,7 +11,7 @@ import { frameFlags, frameIngressNsNumber, framePartition, frameSequenceNumber, 
 import { PriceBoard, SymbolDirectory, type PriceBoardMemory } from '../ring/price-board.js';
 import { monotonicNs } from './clock.js';
 import { CONTROL_BARRIER, FLAG_ROUTED, type FrameInfo, type Job, type JobContext, type JobFactory, type JobSpec } from './job.js';
-import { CONTROL_STOP, WORKER_ACTIVITY, WORKER_IDLE, WORKER_SPILLED, workerSlot } from './control.js';
+import { CONTROL_STOP, CONTROL_TIMING_EPOCH, WORKER_ACTIVITY, WORKER_IDLE, WORKER_SPILLED, workerSlot } from './control.js';
 import { REPLAY_ORIGIN } from './source.js';
 import { RingStamps, recordSince, WORKER_STAGES, WorkerStageTiming } from './stage-timing.js';
 import { encodeHistogram } from '../metrics/hdr-log.js';
@@ -205,7 +205,13 @@ async function main(): Promise<void> {
   }
   if (tickNs !== Infinity) nextTickNs = monotonicNs() + tickNs;
   parentPort!.postMessage({ kind: 'ready' });
+  let timingEpoch = 0;
   for (;;) {
+    if (timing !== null && Atomics.load(control, CONTROL_TIMING_EPOCH) !== timingEpoch) {
+      // The main thread started the histograms afresh (resetHistograms): so does this worker.
+      timingEpoch = Atomics.load(control, CONTROL_TIMING_EPOCH);
+      for (const s of WORKER_STAGES) timing[s].reset();
+    }
     const observed = bell.observe();
     let n = 0;
     // Later stages first: frames routed between partitions (an accepted order on its way to the book,
