@@ -48,7 +48,7 @@ export class ArbitrageJob implements Job {
     const q = quoteOf(view, f);
     const symbol = q.symbol;
     let s = this.symbols.get(symbol);
-    if (!s) this.symbols.set(symbol, (s = { venues: [], newest: 0n, fresh: 0n, open: new Map() }));
+    if (!s) this.symbols.set(symbol, (s = { venues: [], newest: 0n, fresh: -this.maxAgeNs, open: new Map() }));
     const exchange = q.exchange;
     let v: VenueQuote | undefined;
     for (let i = 0; i < s.venues.length && v === undefined; i++) if (s.venues[i]!.exchange === exchange) v = s.venues[i];
