@@ -133,6 +133,20 @@ describe('arbitrage: a bid above another exchange\'s ask by more than 10 bp, at 
     const stale = await pipeline.step([quote('AR5', Exchange.NASDAQ, 99.9, 100, 100, 1_000), quote('AR5', Exchange.NYSE, 100.5, 100.6, 100.5, 2_001)]);
     expect(only(stale, 'ArbitrageAlert')).toEqual([]);
   });
+
+  it('judges a quote\'s age to the nanosecond: exactly maxQuoteAgeMs old is fresh, 1 ns more is stale', async () => {
+    // At these timestamps doubles are 256 ns apart: the two cases below differ by 1 ns and have the same double.
+    const ns = (symbol: string, exchange: Exchange, bid: number, ask: number, tsNs: bigint): [Body, QuoteT] => [
+      Body.Quote,
+      Object.assign(new QuoteT(), { symbol, exchange, bid: P(bid), ask: P(ask), bidSize: 500n, askSize: 500n, last: P(bid), tsNs }),
+    ];
+    const older = at(1_000) + 7n;
+    expect(Number(older + 1_000_000_000n)).toBe(Number(older + 1_000_000_001n));
+    const exactly = await pipeline.step([ns('AR6', Exchange.NASDAQ, 99.9, 100, older), ns('AR6', Exchange.NYSE, 100.5, 100.6, older + 1_000_000_000n)]);
+    expect(only(exactly, 'ArbitrageAlert').map((a) => [a.buyExchange, a.sellExchange])).toEqual([[Exchange.NASDAQ, Exchange.NYSE]]);
+    const past = await pipeline.step([ns('AR7', Exchange.NASDAQ, 99.9, 100, older), ns('AR7', Exchange.NYSE, 100.5, 100.6, older + 1_000_000_001n)]);
+    expect(only(past, 'ArbitrageAlert')).toEqual([]);
+  });
 });
 
 describe('risk monitor levels', () => {
