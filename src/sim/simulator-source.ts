@@ -1,8 +1,8 @@
 // The market simulator as a runtime source: sends the instruments and the traders' policies, then
 // the simulator's events at a fixed rate (open loop: each event has a planned send time, given to
 // the runtime as its origin, so latency is timed from when it should have gone, and a stalled sender
-// shows as latency instead of hiding). Pausing, the speed and scenarios are controls the dashboard
-// and the command line use.
+// shows as latency instead of hiding; or, with timedFrom 'send', from when it is handed over).
+// Pausing, the speed and scenarios are controls the dashboard and the command line use.
 import { MarketSimulator } from './market-simulator.js';
 import type { SimulatorOptions } from './simulator-options.js';
 import { Ingest } from '../runtime/runtime.js';
@@ -14,6 +14,14 @@ export interface SimulatorSourceOptions extends SimulatorOptions {
   rate?: number;
   /** Stop after this many events (setup frames not counted). Default: run until stopped. */
   maxEvents?: number;
+  /**
+   * What each event's latency counts from: 'schedule' (default), its planned send time, so a late
+   * sender shows as latency, as a load test wants; or 'send', when it is handed to the runtime: the
+   * runtime's own latency, for a live view. The sender paces on a 1 ms timer (an event loop cannot
+   * sleep less), so from the schedule an event waits up to a millisecond or two before it is sent;
+   * its lag is in stats().behindMs either way.
+   */
+  timedFrom?: 'schedule' | 'send';
 }
 
 export interface SimulatorSourceStats {
@@ -35,6 +43,7 @@ export class SimulatorSource implements Source {
   readonly simulator: MarketSimulator;
   private readonly baseRate: number;
   private readonly maxEvents: number;
+  private readonly fromSchedule: boolean;
   private stopped = false;
   private paused = false;
   private speed = 1;
@@ -46,12 +55,14 @@ export class SimulatorSource implements Source {
   private anchorCount = 0;
 
   constructor(options: SimulatorSourceOptions = {}) {
-    const { rate, maxEvents, ...sim } = options;
+    const { rate, maxEvents, timedFrom, ...sim } = options;
     this.simulator = new MarketSimulator(sim);
     this.baseRate = rate ?? sim.eventsPerSecond ?? 20_000;
     if (!(Number.isFinite(this.baseRate) && this.baseRate > 0)) throw new RangeError(`rate must be a number of events per second above 0, got ${rate}`);
     this.maxEvents = maxEvents ?? Infinity;
     if (!(this.maxEvents >= 0)) throw new RangeError(`maxEvents must be 0 or more, got ${maxEvents}`);
+    if (timedFrom !== undefined && timedFrom !== 'schedule' && timedFrom !== 'send') throw new RangeError(`timedFrom must be 'schedule' or 'send', got ${String(timedFrom)}`);
+    this.fromSchedule = timedFrom !== 'send';
   }
 
   get rate(): number {
@@ -105,7 +116,8 @@ export class SimulatorSource implements Source {
       const due = Math.min(this.anchorCount + Math.floor(((now - this.anchorNs) * this.rate) / 1e9), this.maxEvents);
       let burst = 0;
       while (this.sent < due && burst < BURST && !this.stopped) {
-        const planned = this.anchorNs + ((this.sent - this.anchorCount) * 1e9) / this.rate;
+        // Without an origin the runtime stamps the frame as it takes it.
+        const planned = this.fromSchedule ? this.anchorNs + ((this.sent - this.anchorCount) * 1e9) / this.rate : undefined;
         const frame = this.simulator.next().frame;
         const r = sink.ingest(frame, this.name, planned);
         if (r === Ingest.FULL) await this.send(sink, frame, planned);
@@ -119,7 +131,7 @@ export class SimulatorSource implements Source {
     }
   }
 
-  private async send(sink: SourceSink, frame: Uint8Array, plannedNs: number): Promise<void> {
+  private async send(sink: SourceSink, frame: Uint8Array, plannedNs: number | undefined): Promise<void> {
     let r = sink.ingest(frame, this.name, plannedNs);
     while (r === Ingest.FULL) {
       await sink.whenWritable(frame, 50);
