@@ -498,8 +498,9 @@ export class TradeEngine implements Job {
       filled = this.applyFill(o, acc, lastQty, r.lastPrice(), view, f, ts);
       held.cum[o] = r.cumQty();
     }
-    const closed = status === ExecStatus.FILLED || status === ExecStatus.CANCELLED || (status === ExecStatus.REJECTED && r.leavesQty() === 0n);
-    held.leaves[o] = closed ? 0n : r.leavesQty();
+    const leaves = r.leavesQty();
+    const closed = status === ExecStatus.FILLED || status === ExecStatus.CANCELLED || (status === ExecStatus.REJECTED && leaves === 0n);
+    held.leaves[o] = closed ? 0n : leaves;
     // A replace is answered by REPLACED, or by a rejection of the live order (leaves unchanged).
     if (held.replacesInFlight[o]! > 0 && (status === ExecStatus.REPLACED || (status === ExecStatus.REJECTED && !closed))) {
       held.replacesInFlight[o] = held.replacesInFlight[o]! - 1;
@@ -745,8 +746,10 @@ export class TradeEngine implements Job {
   /** The book's reports of the last operation: out of the runtime, and back to each order's account. */
   private publishReports(requester: string, symbol: string, ts: bigint, f: FrameInfo): void {
     // Read where the kernel wrote them: the 64-bit fields are copied into the frame, not made BigInts.
-    const v = this.book.reportsView();
-    if (v.byteLength === 0) return;
+    const n = this.book.reportCount();
+    if (n === 0) return;
+    const v = this.book.memoryView();
+    const first = this.book.reportsAt();
     // Exec ids: the symbol's hash (high 32 bits) and its own count (low 32 bits, modulo 2^32), so they
     // do not depend on which worker runs it.
     let counter = this.execCounters.get(symbol);
@@ -754,7 +757,7 @@ export class TradeEngine implements Job {
       const bytes = utf8.encode(symbol);
       this.execCounters.set(symbol, (counter = { hash: murmur2(bytes, 0, bytes.length) >>> 0, n: 0 }));
     }
-    for (let at = 0; at < v.byteLength; at += REPORT.bytes) {
+    for (let at = first; at < first + n * REPORT.bytes; at += REPORT.bytes) {
       // A report on an order the book does not hold carries no account: it answers the requester.
       const bookAccount = v.getUint32(at + REPORT.account, true);
       const account = bookAccount === 0 ? requester : this.bookAccounts[bookAccount]!;

@@ -444,6 +444,7 @@ export const REPORT = {
 export class OrderBooksWasm implements OrderBooks {
   readonly exports: BookExports;
   readonly memory: WebAssembly.Memory;
+  private view: DataView | null = null;
 
   constructor(maxOrders: number, maxLevels: number, maxBooks: number) {
     const k = instantiateKernel<BookExports>('book');
@@ -482,6 +483,23 @@ export class OrderBooksWasm implements OrderBooks {
   /** The last operation's reports as they lie in the kernel's memory (REPORT gives the layout); valid until the next operation. */
   reportsView(): DataView {
     return new DataView(this.memory.buffer, this.exports.reportsPtr(), this.exports.reportCount() * REPORT.bytes);
+  }
+
+  /**
+   * The same reports without a view made per operation: reportCount() of them, REPORT.bytes apart
+   * from reportsAt() in memoryView() (one view, made again only when the memory grew).
+   */
+  reportCount(): number {
+    return this.exports.reportCount();
+  }
+
+  reportsAt(): number {
+    return this.exports.reportsPtr();
+  }
+
+  memoryView(): DataView {
+    if (this.view === null || this.view.buffer !== this.memory.buffer) this.view = new DataView(this.memory.buffer);
+    return this.view;
   }
 
   bestBid(symbol: number): PriceLevel | null {

@@ -67,16 +67,24 @@ export function internedString(u8: Uint8Array, start: number, len: number): stri
     for (let i = 0; i < len; i++) h = Math.imul(h ^ u8[start + i]!, 0x01000193);
   }
   h ^= h >>> 15;
-  const slot = h & (SLOTS - 1);
-  const known = internBytes[slot];
-  if (known !== undefined && known.length === len) {
-    let i = 0;
-    while (i < len && known[i] === u8[start + i]) i++;
-    if (i === len) return internStrings[slot]!;
-  }
+  // Two places per hash (slot and its neighbour): two strings that collide, both in use (two
+  // accounts of a busy book), take one each instead of evicting each other on every message.
+  const slot = h & (SLOTS - 2);
+  if (sameBytes(internBytes[slot], u8, start, len)) return internStrings[slot]!;
+  if (sameBytes(internBytes[slot + 1], u8, start, len)) return internStrings[slot + 1]!;
   const bytes = u8.slice(start, start + len);
   const s = decoder.decode(bytes);
+  // The newcomer takes the first place and the string there moves to the second (the older one there goes).
+  internBytes[slot + 1] = internBytes[slot];
+  internStrings[slot + 1] = internStrings[slot]!;
   internBytes[slot] = bytes;
   internStrings[slot] = s;
   return s;
+}
+
+function sameBytes(known: Uint8Array | undefined, u8: Uint8Array, start: number, len: number): boolean {
+  if (known === undefined || known.length !== len) return false;
+  let i = 0;
+  while (i < len && known[i] === u8[start + i]) i++;
+  return i === len;
 }
