@@ -39,7 +39,7 @@ export class VolumeSpikeJob implements Job {
     if (slot < 0) return; // the trade engine dead-letters it
     this.windows.event(slot + 1, ts, t.price, qty);
     // Read in place: only the count and the volume of the last `periods` trades matter here.
-    const v = this.windows.resultsView();
+    const v = this.windows.memoryView();
     for (let i = 0, at = this.windows.resultsAt(); i < this.windows.resultCount(); i++, at += RESULT.bytes) {
       // A full window's count is `periods` (a 32-bit number): its high word is 0.
       if (v.getUint8(at + RESULT.emit) !== Emit.COUNT || v.getUint32(at + RESULT.count, true) !== this.cfg.periods || v.getInt32(at + RESULT.count + 4, true) !== 0) continue;

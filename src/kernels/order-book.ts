@@ -23,7 +23,7 @@
 // Thread-safety: an instance belongs to the worker that owns its symbols' partitions.
 import { M64, mix64, u64 } from './state-hash.js';
 import { ExecStatus, OrderType, RejectReason, SelfTradePrevention, Side, TimeInForce } from '../wire/generated/index.js';
-import { instantiateKernel } from '../runtime/kernel-module.js';
+import { instantiateKernel, KernelMemoryView } from '../runtime/kernel-module.js';
 
 export interface BookOrder {
   orderId: bigint;
@@ -444,12 +444,13 @@ export const REPORT = {
 export class OrderBooksWasm implements OrderBooks {
   readonly exports: BookExports;
   readonly memory: WebAssembly.Memory;
-  private view: DataView | null = null;
+  private readonly view: KernelMemoryView;
 
   constructor(maxOrders: number, maxLevels: number, maxBooks: number) {
     const k = instantiateKernel<BookExports>('book');
     this.exports = k.exports;
     this.memory = k.memory;
+    this.view = new KernelMemoryView(k.memory);
     this.exports.init(maxOrders, maxLevels, maxBooks);
   }
 
@@ -498,8 +499,7 @@ export class OrderBooksWasm implements OrderBooks {
   }
 
   memoryView(): DataView {
-    if (this.view === null || this.view.buffer !== this.memory.buffer) this.view = new DataView(this.memory.buffer);
-    return this.view;
+    return this.view.get();
   }
 
   bestBid(symbol: number): PriceLevel | null {

@@ -24,7 +24,7 @@
 //
 // Thread-safety: an instance belongs to the worker that owns its keys' partitions.
 import { M64, mix64, u64 } from './state-hash.js';
-import { instantiateKernel } from '../runtime/kernel-module.js';
+import { instantiateKernel, KernelMemoryView } from '../runtime/kernel-module.js';
 
 export const WindowKind = { TUMBLING: 1, HOPPING: 2, SESSION: 3, COUNT: 4 } as const;
 export const Emit = { FINAL: 1, UPDATE: 2, LATE: 3, COUNT: 4 } as const;
@@ -445,7 +445,7 @@ interface WindowExports {
   reserve(bytes: number): number;
 }
 
-/** Byte offsets of one result where the Wasm kernel writes them (WindowsWasm.resultsView), RESULT.bytes apart. */
+/** Byte offsets of one result where the Wasm kernel writes them (WindowsWasm.memoryView), RESULT.bytes apart. */
 export const RESULT = {
   bytes: 112, emit: 0, key: 4, start: 8, end: 16, count: 24, sum: 32, min: 40, max: 48, first: 56, last: 64, sumQty: 72, vwap: 80, avg: 88, stddev: 96,
 } as const;
@@ -454,12 +454,13 @@ export const RESULT = {
 export class WindowsWasm implements Windows {
   readonly exports: WindowExports;
   readonly memory: WebAssembly.Memory;
-  private view: DataView | null = null;
+  private readonly view: KernelMemoryView;
 
   constructor(spec: WindowSpec, maxKeys: number) {
     const k = instantiateKernel<WindowExports>('window');
     this.exports = k.exports;
     this.memory = k.memory;
+    this.view = new KernelMemoryView(k.memory);
     if (this.exports.init(spec.kind, spec.size, spec.slide, spec.lateness, spec.delay, spec.emitChanges ? 1 : 0, maxKeys) !== 0) {
       throw new RangeError('windows: need 0 < slide <= size (a tumbling window slides by its size; a count window needs size > 0)');
     }
@@ -475,7 +476,7 @@ export class WindowsWasm implements Windows {
 
   results(): WindowResult[] {
     const n = this.exports.resultCount();
-    const v = this.resultsView();
+    const v = this.memoryView();
     const out: WindowResult[] = [];
     for (let i = 0, at = this.exports.resultsPtr(); i < n; i++, at += RESULT.bytes) {
       const i64 = (o: number) => v.getBigInt64(at + o, true);
@@ -488,7 +489,7 @@ export class WindowsWasm implements Windows {
     return out;
   }
 
-  /** How many results the last call wrote, and where the first is in resultsView(). */
+  /** How many results the last call wrote, and where the first is in memoryView(). */
   resultCount(): number {
     return this.exports.resultCount();
   }
@@ -501,10 +502,8 @@ export class WindowsWasm implements Windows {
    * The kernel's memory, to read the last call's results in place (RESULT gives the offsets) without
    * making a WindowResult of each: valid until the next call.
    */
-  resultsView(): DataView {
-    // Made again only when the memory grew (its old buffer is detached then).
-    if (this.view === null || this.view.buffer !== this.memory.buffer) this.view = new DataView(this.memory.buffer);
-    return this.view;
+  memoryView(): DataView {
+    return this.view.get();
   }
 
   lateEvents(): LateEvent[] {

@@ -43,3 +43,18 @@ export function instantiateKernel<T>(name: string, memory = createKernelMemory()
   });
   return { exports: instance.exports as T, memory };
 }
+
+/**
+ * A DataView over a kernel's whole memory, for reading what the kernel wrote in place: made once, and
+ * again only when the memory grew (growing detaches the old buffer).
+ */
+export class KernelMemoryView {
+  private view: DataView | null = null;
+
+  constructor(private readonly memory: WebAssembly.Memory) {}
+
+  get(): DataView {
+    if (this.view === null || this.view.buffer !== this.memory.buffer) this.view = new DataView(this.memory.buffer);
+    return this.view;
+  }
+}

@@ -207,10 +207,13 @@ async function main(): Promise<void> {
   parentPort!.postMessage({ kind: 'ready' });
   let timingEpoch = 0;
   for (;;) {
-    if (timing !== null && Atomics.load(control, CONTROL_TIMING_EPOCH) !== timingEpoch) {
+    if (timing !== null) {
       // The main thread started the histograms afresh (resetHistograms): so does this worker.
-      timingEpoch = Atomics.load(control, CONTROL_TIMING_EPOCH);
-      for (const s of WORKER_STAGES) timing[s].reset();
+      const epoch = Atomics.load(control, CONTROL_TIMING_EPOCH);
+      if (epoch !== timingEpoch) {
+        timingEpoch = epoch;
+        for (const s of WORKER_STAGES) timing[s].reset();
+      }
     }
     const observed = bell.observe();
     let n = 0;
