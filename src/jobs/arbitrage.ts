@@ -9,16 +9,31 @@ import { ArbitrageAlert, Body, Severity } from '../wire/generated/index.js';
 import { resolvePipelineConfig, type PipelineConfig } from './config.js';
 import { FrameWriter, quoteOf } from './frame-io.js';
 
+/**
+ * A venue's latest quote. Prices and sizes are kept as doubles (exactly Number() of each), which are
+ * exact for any safe integer (below 2^53, as every real price and size is); the BigInts are kept too
+ * only when one is not (`big`), so a quote costs no BigInt.
+ */
 interface VenueQuote {
   exchange: number;
+  ts: bigint;
+  bid: number;
+  ask: number;
+  bidSize: number;
+  askSize: number;
+  big: ExactQuote | null;
+}
+
+interface ExactQuote {
   bid: bigint;
   ask: bigint;
   bidSize: bigint;
   askSize: bigint;
-  ts: bigint;
-  /** bid and ask as doubles: compared first, as most quotes do not cross. */
-  bidValue: number;
-  askValue: number;
+}
+
+/** A venue quote's exact prices and sizes (made for a possible opportunity only). */
+function exact(v: VenueQuote): ExactQuote {
+  return v.big ?? { bid: BigInt(v.bid), ask: BigInt(v.ask), bidSize: BigInt(v.bidSize), askSize: BigInt(v.askSize) };
 }
 
 interface SymbolQuotes {
@@ -52,15 +67,15 @@ export class ArbitrageJob implements Job {
     const exchange = q.exchange;
     let v: VenueQuote | undefined;
     for (let i = 0; i < s.venues.length && v === undefined; i++) if (s.venues[i]!.exchange === exchange) v = s.venues[i];
-    if (!v) s.venues.push((v = { exchange, bid: 0n, ask: 0n, bidSize: 0n, askSize: 0n, ts: 0n, bidValue: 0, askValue: 0 }));
+    if (!v) s.venues.push((v = { exchange, ts: 0n, bid: 0, ask: 0, bidSize: 0, askSize: 0, big: null }));
     const ts = q.tsNs;
     if (ts < v.ts) return; // an older quote of this venue: the newer one stands
-    v.bid = q.bid;
-    v.ask = q.ask;
-    v.bidValue = Number(q.bid);
-    v.askValue = Number(q.ask);
-    v.bidSize = q.bidSize;
-    v.askSize = q.askSize;
+    v.bid = q.bidValue;
+    v.ask = q.askValue;
+    v.bidSize = q.bidSizeValue;
+    v.askSize = q.askSizeValue;
+    const safe = Number.isSafeInteger(v.bid) && Number.isSafeInteger(v.ask) && Number.isSafeInteger(v.bidSize) && Number.isSafeInteger(v.askSize);
+    v.big = safe ? null : { bid: q.bid, ask: q.ask, bidSize: q.bidSize, askSize: q.askSize };
     v.ts = ts;
     if (ts > s.newest) {
       s.newest = ts;
@@ -78,13 +93,18 @@ export class ArbitrageJob implements Job {
   private judge(symbol: string, s: SymbolQuotes, buy: VenueQuote, sell: VenueQuote, usable: boolean, ts: bigint, f: FrameInfo): void {
     // Called for every pair of venues on every quote: a number for a key, and no BigInt made on the way.
     const key = buy.exchange * 256 + sell.exchange;
-    const ask = buy.ask;
-    const bid = sell.bid;
-    // Mostly the bid is below the ask, which their doubles tell exactly (Number() never reorders two
-    // integers, it can only make them equal): the BigInts are compared, and the sizes looked at, only
-    // when the doubles say the bid may be above the ask.
-    const crossed = usable && sell.bidValue >= buy.askValue && ask > 0n && bid > ask;
-    const size = crossed ? (buy.askSize < sell.bidSize ? buy.askSize : sell.bidSize) : 0n;
+    // Mostly the bid is not above the ask, which their doubles tell exactly: below 2^53 they are the
+    // integers themselves, and above, Number() never reorders two integers (it can only make them
+    // equal). Exact values are made, and the sizes looked at, only when the bid may be above the ask.
+    const mayCross = buy.big === null && sell.big === null ? sell.bid > buy.ask : sell.bid >= buy.ask;
+    if (!usable || !mayCross) {
+      if (s.open.size > 0) s.open.delete(key);
+      return;
+    }
+    const { ask, askSize } = exact(buy);
+    const { bid, bidSize } = exact(sell);
+    const crossed = ask > 0n && bid > ask;
+    const size = crossed ? (askSize < bidSize ? askSize : bidSize) : 0n;
     const open = crossed && (bid - ask) * 10_000n > this.minSpreadBp * ask && size >= this.cfg.minSize && size > 0n;
     if (!open) {
       if (s.open.size > 0) s.open.delete(key);

@@ -69,27 +69,137 @@ export class FrameWriter {
   }
 }
 
-/** A Quote's fields as every job reads them. */
-export interface QuoteFields {
-  symbol: string;
-  exchange: number;
-  bid: bigint;
-  ask: bigint;
-  bidSize: bigint;
-  askSize: bigint;
-  last: bigint;
-  volume: bigint;
-  tsNs: bigint;
+const TWO32 = 2 ** 32;
+
+/**
+ * The int64 at `at` as a double: exactly what Number() gives for its BigInt (the high word times 2^32
+ * is exact, and the one addition rounds to nearest as Number() does), without making the BigInt. A
+ * price or size is a safe integer (below 2^53) and so exact; event times in ns are not.
+ */
+function int64Value(dv: DataView, at: number): number {
+  return at < 0 ? 0 : dv.getInt32(at + 4, true) * TWO32 + dv.getUint32(at, true);
 }
 
-/** A Trade's fields as every job reads them. */
-export interface TradeFields {
-  symbol: string;
-  exchange: number;
-  price: bigint;
-  quantity: bigint;
-  aggressor: number;
-  tsNs: bigint;
+function int64(dv: DataView, at: number): bigint {
+  return at < 0 ? 0n : dv.getBigInt64(at, true);
+}
+
+/** Where a table's field is in the ring's memory, or -1 when it is absent (its default, 0, applies). */
+function fieldAt(table: Quote | Trade, vtableOffset: number): number {
+  const offset = table.bb!.__offset(table.bb_pos, vtableOffset);
+  return offset ? table.bb_pos + offset : -1;
+}
+
+/**
+ * A Quote's fields as every job reads them. Each price and size comes as a double (`bidValue`, ...),
+ * exactly Number() of the field, and as a BigInt on request (`bid`, ...: read from the frame at each
+ * call): most ticks are judged on the doubles, and a BigInt is made only where exact arithmetic on
+ * large values needs one. The event time is a BigInt: every job compares event times to the ns.
+ */
+export class QuoteFields {
+  symbol = '';
+  exchange = 0;
+  tsNs = 0n;
+  bidValue = 0;
+  askValue = 0;
+  bidSizeValue = 0;
+  askSizeValue = 0;
+  lastValue = 0;
+  volumeValue = 0;
+  /** tsNs as a double (not exact: for the price board, which keeps event times as doubles). */
+  tsValue = 0;
+  private dv: DataView = new DataView(new ArrayBuffer(8));
+  private bidAt = -1;
+  private askAt = -1;
+  private bidSizeAt = -1;
+  private askSizeAt = -1;
+  private lastAt = -1;
+  private volumeAt = -1;
+
+  get bid(): bigint {
+    return int64(this.dv, this.bidAt);
+  }
+  get ask(): bigint {
+    return int64(this.dv, this.askAt);
+  }
+  get bidSize(): bigint {
+    return int64(this.dv, this.bidSizeAt);
+  }
+  get askSize(): bigint {
+    return int64(this.dv, this.askSizeAt);
+  }
+  get last(): bigint {
+    return int64(this.dv, this.lastAt);
+  }
+  get volume(): bigint {
+    return int64(this.dv, this.volumeAt);
+  }
+
+  /** Points at the Quote `q` in `dv`'s memory (valid while its frame is). */
+  read(dv: DataView, q: Quote): void {
+    this.dv = dv;
+    this.symbol = q.symbol()!;
+    this.exchange = q.exchange();
+    // The vtable slots of tickwave.fbs's Quote: 8 bid, 10 ask, 12 bid_size, 14 ask_size, 16 last, 18 volume, 20 ts_ns.
+    this.bidValue = int64Value(dv, (this.bidAt = fieldAt(q, 8)));
+    this.askValue = int64Value(dv, (this.askAt = fieldAt(q, 10)));
+    this.bidSizeValue = int64Value(dv, (this.bidSizeAt = fieldAt(q, 12)));
+    this.askSizeValue = int64Value(dv, (this.askSizeAt = fieldAt(q, 14)));
+    this.lastValue = int64Value(dv, (this.lastAt = fieldAt(q, 16)));
+    this.volumeValue = int64Value(dv, (this.volumeAt = fieldAt(q, 18)));
+    const tsAt = fieldAt(q, 20);
+    this.tsNs = int64(dv, tsAt);
+    this.tsValue = int64Value(dv, tsAt);
+  }
+}
+
+/**
+ * A quote's price: its last trade price, else its mid ((bid + ask) / 2, toward zero) when it has
+ * both sides, else 0n.
+ */
+export function quotePrice(q: QuoteFields): bigint {
+  return q.lastValue > 0 ? q.last : q.bidValue > 0 && q.askValue > 0 ? (q.bid + q.ask) / 2n : 0n;
+}
+
+/** quotePrice() as a double, exactly Number() of it; no BigInt made unless the quote has no last price. */
+export function quotePriceValue(q: QuoteFields): number {
+  return q.lastValue > 0 ? q.lastValue : q.bidValue > 0 && q.askValue > 0 ? Number((q.bid + q.ask) / 2n) : 0;
+}
+
+/** A Trade's fields as every job reads them: as QuoteFields, the price and quantity also as doubles. */
+export class TradeFields {
+  symbol = '';
+  exchange = 0;
+  aggressor = 0;
+  tsNs = 0n;
+  priceValue = 0;
+  quantityValue = 0;
+  /** tsNs as a double (not exact). */
+  tsValue = 0;
+  private dv: DataView = new DataView(new ArrayBuffer(8));
+  private priceAt = -1;
+  private quantityAt = -1;
+
+  get price(): bigint {
+    return int64(this.dv, this.priceAt);
+  }
+  get quantity(): bigint {
+    return int64(this.dv, this.quantityAt);
+  }
+
+  /** Points at the Trade `t` in `dv`'s memory (valid while its frame is). */
+  read(dv: DataView, t: Trade): void {
+    this.dv = dv;
+    this.symbol = t.symbol()!;
+    this.exchange = t.exchange();
+    this.aggressor = t.aggressor();
+    // The vtable slots of tickwave.fbs's Trade: 8 price, 10 quantity, 16 ts_ns.
+    this.priceValue = int64Value(dv, (this.priceAt = fieldAt(t, 8)));
+    this.quantityValue = int64Value(dv, (this.quantityAt = fieldAt(t, 10)));
+    const tsAt = fieldAt(t, 16);
+    this.tsNs = int64(dv, tsAt);
+    this.tsValue = int64Value(dv, tsAt);
+  }
 }
 
 /**
@@ -104,8 +214,8 @@ class MarketDataMemo {
   private buffer: ArrayBufferLike | null = null;
   private offset = -1;
   private sequence = -1;
-  private readonly quote: QuoteFields = { symbol: '', exchange: 0, bid: 0n, ask: 0n, bidSize: 0n, askSize: 0n, last: 0n, volume: 0n, tsNs: 0n };
-  private readonly trade: TradeFields = { symbol: '', exchange: 0, price: 0n, quantity: 0n, aggressor: 0, tsNs: 0n };
+  private readonly quote = new QuoteFields();
+  private readonly trade = new TradeFields();
 
   private known(view: DataView, f: FrameInfo): boolean {
     if (this.buffer === view.buffer && this.offset === f.offset && this.sequence === f.sequence) return true;
@@ -116,32 +226,13 @@ class MarketDataMemo {
   }
 
   quoteOf(view: DataView, f: FrameInfo): QuoteFields {
-    const d = this.quote;
-    if (this.known(view, f)) return d;
-    const q = this.reader.read(view, f).body(this.quoteMsg) as Quote;
-    d.symbol = q.symbol()!;
-    d.exchange = q.exchange();
-    d.bid = q.bid();
-    d.ask = q.ask();
-    d.bidSize = q.bidSize();
-    d.askSize = q.askSize();
-    d.last = q.last();
-    d.volume = q.volume();
-    d.tsNs = q.tsNs();
-    return d;
+    if (!this.known(view, f)) this.quote.read(view, this.reader.read(view, f).body(this.quoteMsg) as Quote);
+    return this.quote;
   }
 
   tradeOf(view: DataView, f: FrameInfo): TradeFields {
-    const d = this.trade;
-    if (this.known(view, f)) return d;
-    const t = this.reader.read(view, f).body(this.tradeMsg) as Trade;
-    d.symbol = t.symbol()!;
-    d.exchange = t.exchange();
-    d.price = t.price();
-    d.quantity = t.quantity();
-    d.aggressor = t.aggressor();
-    d.tsNs = t.tsNs();
-    return d;
+    if (!this.known(view, f)) this.trade.read(view, this.reader.read(view, f).body(this.tradeMsg) as Trade);
+    return this.trade;
   }
 }
 

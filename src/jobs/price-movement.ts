@@ -6,7 +6,7 @@
 import type { FrameInfo, Job, JobContext } from '../runtime/job.js';
 import { Body, PriceAlert, Severity } from '../wire/generated/index.js';
 import { resolvePipelineConfig, type PipelineConfig } from './config.js';
-import { FrameWriter, quoteOf } from './frame-io.js';
+import { FrameWriter, quoteOf, quotePrice, quotePriceValue } from './frame-io.js';
 
 interface Reference {
   windowStart: bigint;
@@ -15,9 +15,16 @@ interface Reference {
   first: bigint;
   /** thresholdBp x first: the bound |move| x 10000 is held to. */
   bound: bigint;
+  /** first and bound as doubles; `quick` when both are exact and a quote can be judged in doubles. */
+  firstValue: number;
+  boundValue: number;
+  quick: boolean;
   /** Directions already alerted in this window: 1 up, 2 down. */
   alerted: number;
 }
+
+/** Prices below this keep |move| x 10000 below 2^53, where doubles are exact. */
+const QUICK_PRICE = Number.MAX_SAFE_INTEGER / 10_000;
 
 export class PriceMovementJob implements Job {
   private readonly cfg: PipelineConfig['priceMovement'];
@@ -36,9 +43,8 @@ export class PriceMovementJob implements Job {
   onFrame(view: DataView, f: FrameInfo): void {
     if (f.type !== Body.Quote || f.routed) return;
     const q = quoteOf(view, f);
-    const { last, bid, ask } = q;
-    const price = last > 0n ? last : bid > 0n && ask > 0n ? (bid + ask) / 2n : 0n;
-    if (price <= 0n) return;
+    const priceValue = quotePriceValue(q);
+    if (priceValue <= 0) return;
     const ts = q.tsNs;
     const symbol = q.symbol;
     const exchange = q.exchange;
@@ -49,10 +55,18 @@ export class PriceMovementJob implements Job {
       const start = ts - (((ts % this.windowNs) + this.windowNs) % this.windowNs);
       // An older window's quote arriving late does not reset a newer reference.
       if (!ref || start > ref.windowStart) {
-        byExchange[exchange] = { windowStart: start, windowEnd: start + this.windowNs, first: price, bound: this.thresholdBp * price, alerted: 0 };
+        const first = quotePrice(q);
+        const bound = this.thresholdBp * first;
+        const firstValue = Number(first);
+        const boundValue = Number(bound);
+        const quick = firstValue < QUICK_PRICE && boundValue <= Number.MAX_SAFE_INTEGER;
+        byExchange[exchange] = { windowStart: start, windowEnd: start + this.windowNs, first, bound, firstValue, boundValue, quick, alerted: 0 };
       }
       return;
     }
+    // Most quotes move less than the threshold, which doubles tell exactly for every real price: no BigInt made for them.
+    if (ref.quick && priceValue < QUICK_PRICE && Math.abs(priceValue - ref.firstValue) * 10_000 <= ref.boundValue) return;
+    const price = quotePrice(q);
     const move = price - ref.first;
     const size = move < 0n ? -move : move;
     if (size * 10_000n <= ref.bound) return;

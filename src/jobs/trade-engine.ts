@@ -22,7 +22,7 @@ import {
   RiskAlert, RiskAlertKind, Severity, SymbolCap,
 } from '../wire/generated/index.js';
 import { resolvePipelineConfig, type PipelineConfig } from './config.js';
-import { FrameReader, FrameWriter, quoteOf, type QuoteFields, symbolSlot, tradeOf, type TradeFields } from './frame-io.js';
+import { FrameReader, FrameWriter, quoteOf, type QuoteFields, quotePriceValue, symbolSlot, tradeOf, type TradeFields } from './frame-io.js';
 import { FixedFrame } from '../wire/fixed-frame.js';
 import { type OrderKey, orderKey, orderKeyAt } from './order-key.js';
 import { HeldOrders } from './held-orders.js';
@@ -227,22 +227,20 @@ export class TradeEngine implements Job {
   // ---- market data (symbol stage) ---------------------------------------------------------------
 
   private onQuote(q: QuoteFields, view: DataView, f: FrameInfo): void {
-    const { last, bid, ask } = q;
-    const price = last > 0n ? last : bid > 0n && ask > 0n ? (bid + ask) / 2n : 0n;
     this.seen(q.tsNs);
-    this.publishPrice(q.symbol, price, q.tsNs, view, f);
+    this.publishPrice(q.symbol, quotePriceValue(q), q, view, f);
   }
 
   private onTrade(t: TradeFields, view: DataView, f: FrameInfo): void {
     this.seen(t.tsNs);
-    this.publishPrice(t.symbol, t.price, t.tsNs, view, f);
+    this.publishPrice(t.symbol, t.priceValue, t, view, f);
   }
 
-  /** The symbol's last price on the shared board (this worker is the symbol's one writer). */
-  private publishPrice(symbol: string, price: bigint, ts: bigint, view: DataView, f: FrameInfo): void {
+  /** The symbol's last price on the shared board (this worker is the symbol's one writer); the board keeps doubles. */
+  private publishPrice(symbol: string, price: number, tick: QuoteFields | TradeFields, view: DataView, f: FrameInfo): void {
     const slot = symbolSlot(this.ctx, symbol);
-    if (slot < 0) return this.badSymbol(symbol, view, f, ts);
-    if (price > 0n) this.ctx.prices.publish(slot, Number(price), Number(ts));
+    if (slot < 0) return this.badSymbol(symbol, view, f, tick.tsNs);
+    if (price > 0) this.ctx.prices.publish(slot, price, tick.tsValue);
   }
 
   private badSymbol(symbol: string, view: DataView, f: FrameInfo, ts: bigint): void {

@@ -131,10 +131,11 @@ export class PriceBoard {
     const base = slot * SLOT_INTS;
     const seq = this.i32[base]!; // the writer's own value: no other thread changes it
     Atomics.store(this.i32, base, seq + 1); // odd: write in progress
-    Atomics.store(this.i32, base + 2, price % TWO32);
-    Atomics.store(this.i32, base + 3, Math.floor(price / TWO32));
-    Atomics.store(this.i32, base + 4, tsNs % TWO32);
-    Atomics.store(this.i32, base + 5, Math.floor(tsNs / TWO32));
+    // Each word as an int32 (the bits Atomics.store would keep anyway): a larger double is boxed on every call.
+    Atomics.store(this.i32, base + 2, (price % TWO32) | 0);
+    Atomics.store(this.i32, base + 3, Math.floor(price / TWO32) | 0);
+    Atomics.store(this.i32, base + 4, (tsNs % TWO32) | 0);
+    Atomics.store(this.i32, base + 5, Math.floor(tsNs / TWO32) | 0);
     if (this.i32[base + 1] === 0) Atomics.store(this.i32, base + 1, 1); // ever written (a fenced store saved on every later write)
     Atomics.store(this.i32, base, seq + 2);
   }

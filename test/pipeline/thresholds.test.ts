@@ -64,6 +64,23 @@ describe('price movement: more than 5%', () => {
   });
 });
 
+describe('price movement on prices beyond 2^53 ticks (judged on the exact integers, not doubles)', () => {
+  // 2^54: at these prices doubles are 16 to 32 ticks apart, so one tick beyond 5% has the same double as exactly 5%.
+  const unit = 2n ** 54n;
+  const big = (last: bigint, ms: number): [Body, QuoteT] => [
+    Body.Quote,
+    Object.assign(new QuoteT(), { symbol: 'PMB', exchange: Exchange.NYSE, bid: last - 1n, ask: last + 1n, bidSize: 500n, askSize: 500n, last, tsNs: at(ms) }),
+  ];
+  it('does not alert at exactly +5% or -5%, and alerts one tick beyond', async () => {
+    expect(Number(105n * unit)).toBe(Number(105n * unit + 1n));
+    const out = await pipeline.step([big(100n * unit, 1_000), big(105n * unit, 2_000), big(95n * unit, 3_000), big(105n * unit + 1n, 4_000), big(95n * unit - 1n, 5_000)]);
+    expect(only(out, 'PriceAlert').map((a) => [a.priceChangeBp, a.price, a.prevPrice, a.severity])).toEqual([
+      [500, `${105n * unit + 1n}n`, `${100n * unit}n`, Severity.WARNING],
+      [-500, `${95n * unit - 1n}n`, `${100n * unit}n`, Severity.WARNING],
+    ]);
+  });
+});
+
 describe('volume spike: above 3x the 20-print average, extreme above 5x', () => {
   // 19 prints summing 1,700, then v: the average is (1,700 + v) / 20; 3x exactly when v = 300.
   const base3 = (symbol: string) => [...Array.from({ length: 15 }, (_, i) => print(symbol, Side.BUY, 100, i)), ...[15, 16, 17, 18].map((i) => print(symbol, Side.BUY, 50, i))];
@@ -132,6 +149,23 @@ describe('arbitrage: a bid above another exchange\'s ask by more than 10 bp, at 
     // NASDAQ's quote is 1,001 ms older than NYSE's: past maxQuoteAgeMs.
     const stale = await pipeline.step([quote('AR5', Exchange.NASDAQ, 99.9, 100, 100, 1_000), quote('AR5', Exchange.NYSE, 100.5, 100.6, 100.5, 2_001)]);
     expect(only(stale, 'ArbitrageAlert')).toEqual([]);
+  });
+
+  it('judges prices beyond 2^53 ticks exactly: 10 bp is not an opportunity, one tick more is', async () => {
+    // ask 10,000 x 2^49, bid 10 bp above it: doubles there are 1,024 ticks apart.
+    const ask = 10_000n * 2n ** 49n;
+    const tenBp = ask + ask / 1_000n;
+    const q = (symbol: string, exchange: Exchange, bid: bigint, ask: bigint, ms: number): [Body, QuoteT] => [
+      Body.Quote,
+      Object.assign(new QuoteT(), { symbol, exchange, bid, ask, bidSize: 500n, askSize: 500n, last: bid, tsNs: at(ms) }),
+    ];
+    expect(Number(tenBp)).toBe(Number(tenBp + 1n));
+    const exactly = await pipeline.step([q('AR8', Exchange.NASDAQ, ask - 10n, ask, 1_000), q('AR8', Exchange.NYSE, tenBp, tenBp + 10n, 1_100)]);
+    expect(only(exactly, 'ArbitrageAlert')).toEqual([]);
+    const above = await pipeline.step([q('AR9', Exchange.NASDAQ, ask - 10n, ask, 1_000), q('AR9', Exchange.NYSE, tenBp + 1n, tenBp + 10n, 1_100)]);
+    expect(only(above, 'ArbitrageAlert').map((a) => [a.buyExchange, a.sellExchange, a.buyPrice, a.sellPrice, a.spreadBp, a.availableSize])).toEqual([
+      [Exchange.NASDAQ, Exchange.NYSE, `${ask}n`, `${tenBp + 1n}n`, 10, '500n'],
+    ]);
   });
 
   it('judges a quote\'s age to the nanosecond: exactly maxQuoteAgeMs old is fresh, 1 ns more is stale', async () => {
