@@ -17,6 +17,8 @@ import { FrameWriter, quoteOf } from './frame-io.js';
 interface VenueQuote {
   exchange: number;
   ts: bigint;
+  /** ts as a double (doubles of today's ns timestamps are 256 ns apart). */
+  tsValue: number;
   bid: number;
   ask: number;
   bidSize: number;
@@ -39,8 +41,7 @@ function exact(v: VenueQuote): ExactQuote {
 interface SymbolQuotes {
   venues: VenueQuote[];
   newest: bigint;
-  /** newest - maxQuoteAgeMs: quotes older than this are stale. */
-  fresh: bigint;
+  newestValue: number;
   /** Open opportunities by buyExchange x 256 + sellExchange: the prices last alerted. */
   open: Map<number, string>;
 }
@@ -48,6 +49,7 @@ interface SymbolQuotes {
 export class ArbitrageJob implements Job {
   private readonly cfg: PipelineConfig['arbitrage'];
   private readonly maxAgeNs: bigint;
+  private readonly maxAgeValue: number;
   private readonly minSpreadBp: bigint;
   private readonly writer = new FrameWriter();
   private readonly symbols = new Map<string, SymbolQuotes>();
@@ -55,6 +57,7 @@ export class ArbitrageJob implements Job {
   constructor(private readonly ctx: JobContext) {
     this.cfg = resolvePipelineConfig(ctx.options ?? {}).arbitrage;
     this.maxAgeNs = BigInt(this.cfg.maxQuoteAgeMs) * 1_000_000n;
+    this.maxAgeValue = Number(this.maxAgeNs);
     this.minSpreadBp = BigInt(this.cfg.minSpreadBp);
   }
 
@@ -63,11 +66,11 @@ export class ArbitrageJob implements Job {
     const q = quoteOf(view, f);
     const symbol = q.symbol;
     let s = this.symbols.get(symbol);
-    if (!s) this.symbols.set(symbol, (s = { venues: [], newest: 0n, fresh: -this.maxAgeNs, open: new Map() }));
+    if (!s) this.symbols.set(symbol, (s = { venues: [], newest: 0n, newestValue: 0, open: new Map() }));
     const exchange = q.exchange;
     let v: VenueQuote | undefined;
     for (let i = 0; i < s.venues.length && v === undefined; i++) if (s.venues[i]!.exchange === exchange) v = s.venues[i];
-    if (!v) s.venues.push((v = { exchange, ts: 0n, bid: 0, ask: 0, bidSize: 0, askSize: 0, big: null }));
+    if (!v) s.venues.push((v = { exchange, ts: 0n, tsValue: 0, bid: 0, ask: 0, bidSize: 0, askSize: 0, big: null }));
     const ts = q.tsNs;
     if (ts < v.ts) return; // an older quote of this venue: the newer one stands
     v.bid = q.bidValue;
@@ -77,17 +80,30 @@ export class ArbitrageJob implements Job {
     const safe = Number.isSafeInteger(v.bid) && Number.isSafeInteger(v.ask) && Number.isSafeInteger(v.bidSize) && Number.isSafeInteger(v.askSize);
     v.big = safe ? null : { bid: q.bid, ask: q.ask, bidSize: q.bidSize, askSize: q.askSize };
     v.ts = ts;
+    v.tsValue = q.tsValue;
     if (ts > s.newest) {
       s.newest = ts;
-      s.fresh = ts - this.maxAgeNs;
+      s.newestValue = q.tsValue;
     }
-    const fresh = s.fresh;
+    const fresh = this.fresh(s, v);
     for (const other of s.venues) {
       if (other === v) continue;
-      const usable = other.ts >= fresh && v.ts >= fresh;
+      const usable = fresh && this.fresh(s, other);
       this.judge(symbol, s, other, v, usable, ts, f); // buy on `other`, sell on `v`
       this.judge(symbol, s, v, other, usable, ts, f); // buy on `v`, sell on `other`
     }
+  }
+
+  /**
+   * Whether a venue's quote is at most maxQuoteAgeMs older than the symbol's newest, to the ns. The
+   * doubles decide (no BigInt made) unless they are within 16 µs of the bound, well past their error
+   * (a few µs at most, for any int64 timestamps), and then the BigInts do.
+   */
+  private fresh(s: SymbolQuotes, v: VenueQuote): boolean {
+    const age = s.newestValue - v.tsValue;
+    if (age < this.maxAgeValue - 16_384) return true;
+    if (age > this.maxAgeValue + 16_384) return false;
+    return s.newest - v.ts <= this.maxAgeNs;
   }
 
   private judge(symbol: string, s: SymbolQuotes, buy: VenueQuote, sell: VenueQuote, usable: boolean, ts: bigint, f: FrameInfo): void {
