@@ -5,7 +5,7 @@
 // measured on batch values (64 frames per Kafka value, src/kafka/frame-batch.ts) and on one frame per
 // value: a Kafka client pays per message, so batching is how it gets past the client's ceiling. Then the
 // broker -> alert latency while a producer publishes at a fixed rate, timed from each tick's broker
-// timestamp (millisecond precision).
+// timestamp: when the broker appended it (the latency topics use LogAppendTime), in milliseconds.
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { startRuntime } from '../src/runtime/runtime.js';
@@ -28,6 +28,8 @@ const JSON_TOPIC = 'market_data_json';
 const FRAMES_PER_VALUE = 64;
 /** Throughput rounds (tickwave, then the JSON consumer) in a full run. */
 const FULL_ROUNDS = 5;
+/** Latency topics: each message's timestamp is when the broker appended it, so latency runs from the broker. */
+const BROKER_TIMESTAMPS = { 'message.timestamp.type': 'LogAppendTime' };
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -103,7 +105,7 @@ function produceFromAnotherProcess(brokers: string, prefix: string, rate: number
  * -> its worker's ring, and the ring hop into the worker. The first `warmup` ticks are not recorded.
  */
 async function alertLatency(brokers: string, prefix: string, rate: number, warmup: number, events: number) {
-  await ensureTopics({ brokers, topics: allTopics(prefix), partitions: 4 });
+  await ensureTopics({ brokers, topics: allTopics(prefix), partitions: 4, topicConfig: BROKER_TIMESTAMPS });
   const outputs = await KafkaSink.connect({ brokers, prefix });
   const source = new KafkaSource({ brokers, groupId: `bench-lat-${prefix}`, prefix, sink: outputs, topics: [TOPICS.marketData], replay: false, latencyFrom: 'broker' });
   const rt = await startRuntime({ jobs: tradingJobs({ riskMonitor: { markIntervalMs: 0 } }), workers: 1, partitions: 4, sources: [source], stageTiming: true });
@@ -136,7 +138,7 @@ async function alertLatency(brokers: string, prefix: string, rate: number, warmu
  * this machine; tickwave's broker -> alert cannot be below it.
  */
 async function plainConsumerLatency(brokers: string, prefix: string, rate: number, warmup: number, events: number) {
-  await ensureTopics({ brokers, topics: allTopics(prefix), partitions: 4 });
+  await ensureTopics({ brokers, topics: allTopics(prefix), partitions: 4, topicConfig: BROKER_TIMESTAMPS });
   // rebalance_cb: true makes node-rdkafka assign what the group gives and say so ('rebalance').
   const consumer = new rdkafka.KafkaConsumer({ 'metadata.broker.list': brokers, 'group.id': `bench-plain-${prefix}`, 'enable.auto.commit': false, 'fetch.wait.max.ms': 10, 'fetch.min.bytes': 1, 'fetch.queue.backoff.ms': 10, rebalance_cb: true } as never, {
     'auto.offset.reset': 'earliest',
@@ -260,7 +262,7 @@ export async function runKafkaBench(opts: BenchRunOptions): Promise<Record<strin
     'one broker (KRaft, scripts/kafka.sh) and tickwave share the 2 vCPUs; tickwave runs 1 worker; topics have 4 partitions',
     'the JSON consumer does the least a consumer does (parse, keep the last price per symbol), with the same fetch settings as tickwave\'s source (fetch.wait.max.ms 10, fetch.queue.backoff.ms 10); tickwave verifies every frame, routes it by key, runs the trade engine and the four market-data jobs, and produces their outputs',
     'ticks/s are timed from the first tick each consumer receives (joining the group takes seconds) to the last processed; each round reads the same ticks with a new consumer group, tickwave and the JSON consumer one right after the other (tickwave first in odd rounds, second in even ones), and the headline ratio is the median of the rounds\' own ratios (this machine\'s speed drifts over minutes)',
-    'broker timestamps are milliseconds: latencies under 1 ms read as 0-1 ms',
+    'a tick\'s broker timestamp is when the broker appended it (the latency topics are created with message.timestamp.type LogAppendTime; the default, CreateTime, is when the producer made it, and adds the producer\'s own wait), in milliseconds: latencies under 1 ms read as 0-1 ms',
     `a Kafka client pays per message: node-rdkafka hands over about 100,000 messages/s here whatever they hold, which caps both one-per-value consumers; a batch value holds up to ${FRAMES_PER_VALUE} frames of one partition (tickwave produce --frames-per-value), each verified and dead-lettered on its own`,
     `latency is measured on one frame per value (a batch waits up to 5 ms to fill), at the default thresholds: the alerts are few (their p99 is close to their max), so every tick is also timed from its broker timestamp into its worker's ring and across the ring hop (stage timing); the plain consumer reads the same producer at the same rate, in the same run: the latency the producer, the broker and the client leave to any consumer here; for both, the producer's first second (${warmup.toLocaleString('en-US')} ticks) warms up and is not recorded (tickwave: rt.resetHistograms() once they are consumed)`,
   ];

@@ -7,6 +7,8 @@ export interface EnsureTopicsOptions {
   topics: string[];
   partitions: number;
   replicationFactor?: number;
+  /** Topic-level settings for the topics it creates (for example message.timestamp.type). */
+  topicConfig?: Record<string, string>;
   config?: KafkaConfig;
   timeoutMs?: number;
 }
@@ -48,7 +50,7 @@ export async function ensureTopics(o: EnsureTopicsOptions): Promise<string[]> {
   if (!Number.isInteger(o.partitions) || o.partitions < 1) throw new RangeError(`partitions must be an integer of at least 1, got ${o.partitions}`);
   return eachTopic(
     o, 'create',
-    (admin, topic, timeout, done) => admin.createTopic({ topic, num_partitions: o.partitions, replication_factor: o.replicationFactor ?? 1 }, timeout, done),
+    (admin, topic, timeout, done) => admin.createTopic({ topic, num_partitions: o.partitions, replication_factor: o.replicationFactor ?? 1, ...(o.topicConfig ? { config: o.topicConfig } : {}) }, timeout, done),
     // 36: TOPIC_ALREADY_EXISTS
     (err) => err.code === 36 || /already exists/i.test(err.message),
   );

@@ -60,7 +60,9 @@ export interface KafkaSourceOptions {
   replay?: boolean;
   /**
    * What output latency counts from: 'ingress' (default: when the value enters the runtime) or
-   * 'broker' (the message's timestamp, so the wait in Kafka counts too: broker -> alert).
+   * 'broker' (the message's timestamp, so the wait in Kafka counts too: broker -> alert). The
+   * timestamp is when the producer made the message, unless the topic has message.timestamp.type
+   * LogAppendTime: then it is when the broker appended it.
    */
   latencyFrom?: 'ingress' | 'broker';
 }

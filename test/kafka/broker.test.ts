@@ -220,6 +220,27 @@ describe('Kafka broker from scripts/kafka.sh', () => {
     await deleteTopics({ brokers, topics: [keyed] });
   });
 
+  it('ensureTopics applies topic settings: a LogAppendTime topic stamps each message when the broker appends it', async () => {
+    const appendTime = `${topic}-append-time`;
+    const createTime = `${topic}-create-time`;
+    expect(await ensureTopics({ brokers, topics: [appendTime], partitions: 1, topicConfig: { 'message.timestamp.type': 'LogAppendTime' } })).toEqual([appendTime]);
+    expect(await ensureTopics({ brokers, topics: [createTime], partitions: 1 })).toEqual([createTime]);
+    const p = new Producer({ 'metadata.broker.list': brokers });
+    await new Promise<void>((resolve, reject) => p.connect({ timeout: 20_000 }, (err) => (err ? reject(err) : resolve())));
+    // The producer says its messages were made an hour ago.
+    const made = Date.now() - 3_600_000;
+    const before = Date.now();
+    for (const t of [appendTime, createTime]) p.produce(t, 0, Buffer.from(t), null, made);
+    await new Promise<void>((resolve, reject) => p.flush(20_000, (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve) => p.disconnect(() => resolve()));
+    const [created] = await readTopic(createTime, 1);
+    expect(created!.timestamp).toBe(made);
+    const [appended] = await readTopic(appendTime, 1);
+    expect(appended!.timestamp).toBeGreaterThanOrEqual(before);
+    expect(appended!.timestamp).toBeLessThanOrEqual(Date.now());
+    await deleteTopics({ brokers, topics: [appendTime, createTime] });
+  });
+
   it('deleteTopics removes the topics that exist and skips the others', async () => {
     const doomed = `${topic}-doomed`;
     expect(await ensureTopics({ brokers, topics: [doomed], partitions: 1 })).toEqual([doomed]);
