@@ -73,3 +73,12 @@ test('a quote\'s price: its last trade, else its mid toward zero, else 0; as a B
     expect(quotePriceValue(fields)).toBe(Number(price));
   });
 });
+
+test('fields left out of a frame (their defaults) read as 0: exchange, aggressor, and a vtable cut short before ts_ns', () => {
+  const ring = new Uint8Array(4096);
+  const q = quoteOf(...inRing(ring, 0, encode(Body.Quote, Object.assign(new QuoteT(), { symbol: 'ZERO', bid: 5n })), 500, Body.Quote));
+  expect(quoteFields(q)).toEqual({ symbol: 'ZERO', exchange: Exchange.UNSPECIFIED, bid: 5n, ask: 0n, bidSize: 0n, askSize: 0n, last: 0n, volume: 0n, tsNs: 0n });
+  expect(quoteValues(q)).toEqual({ bid: 5, ask: 0, bidSize: 0, askSize: 0, last: 0, volume: 0, ts: 0 });
+  const t = tradeOf(...inRing(ring, 0, encode(Body.Trade, Object.assign(new TradeT(), { symbol: 'ZERO', price: 7n })), 501, Body.Trade));
+  expect([t.symbol, t.exchange, t.aggressor, t.price, t.quantity, t.tsNs, t.priceValue, t.quantityValue, t.tsValue]).toEqual(['ZERO', 0, Side.UNSPECIFIED, 7n, 0n, 0n, 7, 0, 0]);
+});

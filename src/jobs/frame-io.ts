@@ -2,14 +2,14 @@
 // ByteBuffer per ring memory and points it at each frame (the frame was verified at ingress, so its
 // offsets stay inside it); a writer reuses one builder and hands out a view of the finished bytes,
 // which emit() and route() copy into a ring at once; quoteOf() and tradeOf() decode a market-data
-// frame once for every job of the worker.
+// frame once for every job of the worker, straight from the frame's tables (TableFields).
 //
 // Thread-safety: one reader and one writer per job instance (per worker thread); the market-data memo
 // is per module instance, so per thread.
 import type * as flatbuffers from 'flatbuffers';
-import { Body, Envelope, Quote, Trade } from '../wire/generated/index.js';
+import { Body, Envelope } from '../wire/generated/index.js';
 import { FILE_IDENTIFIER } from '../wire/layout.generated.js';
-import { WireBuffer } from '../wire/wire-buffer.js';
+import { internedString, WireBuffer } from '../wire/wire-buffer.js';
 import { WireBuilder } from '../wire/wire-builder.js';
 import type { FrameInfo, JobContext } from '../runtime/job.js';
 
@@ -84,10 +84,50 @@ function int64(dv: DataView, at: number): bigint {
   return at < 0 ? 0n : dv.getBigInt64(at, true);
 }
 
-/** Where a table's field is in the ring's memory, or -1 when it is absent (its default, 0, applies). */
-function fieldAt(table: Quote | Trade, vtableOffset: number): number {
-  const offset = table.bb!.__offset(table.bb_pos, vtableOffset);
-  return offset ? table.bb_pos + offset : -1;
+/**
+ * One table of a verified frame, its vtable read once: where each field is in the memory. The market
+ * data path reads ticks this way rather than through flatc's accessors, which look the vtable up
+ * again for every field.
+ */
+class TableFields {
+  private dv: DataView = new DataView(new ArrayBuffer(8));
+  private pos = 0;
+  private vtable = 0;
+  private vtableSize = 0;
+
+  /** Points at the body table of the Envelope frame at `at` (verified: the body is there). */
+  body(dv: DataView, at: number): this {
+    // The root table (after the 4-byte root offset and the file identifier), then its vtable slot 6: the body.
+    this.table(dv, at + dv.getUint32(at, true));
+    const body = this.at(6);
+    return this.table(dv, body + dv.getUint32(body, true));
+  }
+
+  private table(dv: DataView, pos: number): this {
+    this.dv = dv;
+    this.pos = pos;
+    this.vtable = pos - dv.getInt32(pos, true);
+    this.vtableSize = dv.getUint16(this.vtable, true);
+    return this;
+  }
+
+  /** Where the field at vtable slot `slot` is, or -1 when it is absent (its default, 0, applies). */
+  at(slot: number): number {
+    const offset = slot < this.vtableSize ? this.dv.getUint16(this.vtable + slot, true) : 0;
+    return offset === 0 ? -1 : this.pos + offset;
+  }
+
+  /** The string field at `slot` (a required one: the verifier saw it), from the intern table when it is there. */
+  string(u8: Uint8Array, slot: number): string {
+    const at = this.at(slot);
+    const start = at + this.dv.getUint32(at, true);
+    return internedString(u8, start + 4, this.dv.getUint32(start, true));
+  }
+
+  uint8(slot: number): number {
+    const at = this.at(slot);
+    return at < 0 ? 0 : this.dv.getUint8(at);
+  }
 }
 
 /**
@@ -135,19 +175,20 @@ export class QuoteFields {
     return int64(this.dv, this.volumeAt);
   }
 
-  /** Points at the Quote `q` in `dv`'s memory (valid while its frame is). */
-  read(dv: DataView, q: Quote): void {
+  /** Reads the Quote whose fields `t` points at, in `dv` (a view of `u8`'s memory; valid while its frame is). */
+  read(dv: DataView, u8: Uint8Array, t: TableFields): void {
     this.dv = dv;
-    this.symbol = q.symbol()!;
-    this.exchange = q.exchange();
-    // The vtable slots of tickwave.fbs's Quote: 8 bid, 10 ask, 12 bid_size, 14 ask_size, 16 last, 18 volume, 20 ts_ns.
-    this.bidValue = int64Value(dv, (this.bidAt = fieldAt(q, 8)));
-    this.askValue = int64Value(dv, (this.askAt = fieldAt(q, 10)));
-    this.bidSizeValue = int64Value(dv, (this.bidSizeAt = fieldAt(q, 12)));
-    this.askSizeValue = int64Value(dv, (this.askSizeAt = fieldAt(q, 14)));
-    this.lastValue = int64Value(dv, (this.lastAt = fieldAt(q, 16)));
-    this.volumeValue = int64Value(dv, (this.volumeAt = fieldAt(q, 18)));
-    const tsAt = fieldAt(q, 20);
+    // The vtable slots of tickwave.fbs's Quote: 4 symbol, 6 exchange, 8 bid, 10 ask, 12 bid_size,
+    // 14 ask_size, 16 last, 18 volume, 20 ts_ns.
+    this.symbol = t.string(u8, 4);
+    this.exchange = t.uint8(6);
+    this.bidValue = int64Value(dv, (this.bidAt = t.at(8)));
+    this.askValue = int64Value(dv, (this.askAt = t.at(10)));
+    this.bidSizeValue = int64Value(dv, (this.bidSizeAt = t.at(12)));
+    this.askSizeValue = int64Value(dv, (this.askSizeAt = t.at(14)));
+    this.lastValue = int64Value(dv, (this.lastAt = t.at(16)));
+    this.volumeValue = int64Value(dv, (this.volumeAt = t.at(18)));
+    const tsAt = t.at(20);
     this.tsNs = int64(dv, tsAt);
     this.tsValue = int64Value(dv, tsAt);
   }
@@ -187,16 +228,16 @@ export class TradeFields {
     return int64(this.dv, this.quantityAt);
   }
 
-  /** Points at the Trade `t` in `dv`'s memory (valid while its frame is). */
-  read(dv: DataView, t: Trade): void {
+  /** Reads the Trade whose fields `t` points at, in `dv` (a view of `u8`'s memory; valid while its frame is). */
+  read(dv: DataView, u8: Uint8Array, t: TableFields): void {
     this.dv = dv;
-    this.symbol = t.symbol()!;
-    this.exchange = t.exchange();
-    this.aggressor = t.aggressor();
-    // The vtable slots of tickwave.fbs's Trade: 8 price, 10 quantity, 16 ts_ns.
-    this.priceValue = int64Value(dv, (this.priceAt = fieldAt(t, 8)));
-    this.quantityValue = int64Value(dv, (this.quantityAt = fieldAt(t, 10)));
-    const tsAt = fieldAt(t, 16);
+    // The vtable slots of tickwave.fbs's Trade: 4 symbol, 6 exchange, 8 price, 10 quantity, 12 aggressor, 16 ts_ns.
+    this.symbol = t.string(u8, 4);
+    this.exchange = t.uint8(6);
+    this.aggressor = t.uint8(12);
+    this.priceValue = int64Value(dv, (this.priceAt = t.at(8)));
+    this.quantityValue = int64Value(dv, (this.quantityAt = t.at(10)));
+    const tsAt = t.at(16);
     this.tsNs = int64(dv, tsAt);
     this.tsValue = int64Value(dv, tsAt);
   }
@@ -208,30 +249,31 @@ export class TradeFields {
  * holds the last frame decoded, known by its ring memory, offset and ring sequence.
  */
 class MarketDataMemo {
-  private readonly reader = new FrameReader();
-  private readonly quoteMsg = new Quote();
-  private readonly tradeMsg = new Trade();
-  private buffer: ArrayBufferLike | null = null;
+  private readonly fields = new TableFields();
+  /** The last frame decoded: its ring memory (known by its view), offset and ring sequence. */
+  private view: DataView | null = null;
+  private u8: Uint8Array = new Uint8Array(0);
   private offset = -1;
   private sequence = -1;
   private readonly quote = new QuoteFields();
   private readonly trade = new TradeFields();
 
   private known(view: DataView, f: FrameInfo): boolean {
-    if (this.buffer === view.buffer && this.offset === f.offset && this.sequence === f.sequence) return true;
-    this.buffer = view.buffer;
+    if (this.view === view && this.offset === f.offset && this.sequence === f.sequence) return true;
+    if (this.view !== view) this.u8 = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    this.view = view;
     this.offset = f.offset;
     this.sequence = f.sequence;
     return false;
   }
 
   quoteOf(view: DataView, f: FrameInfo): QuoteFields {
-    if (!this.known(view, f)) this.quote.read(view, this.reader.read(view, f).body(this.quoteMsg) as Quote);
+    if (!this.known(view, f)) this.quote.read(view, this.u8, this.fields.body(view, f.offset));
     return this.quote;
   }
 
   tradeOf(view: DataView, f: FrameInfo): TradeFields {
-    if (!this.known(view, f)) this.trade.read(view, this.reader.read(view, f).body(this.tradeMsg) as Trade);
+    if (!this.known(view, f)) this.trade.read(view, this.u8, this.fields.body(view, f.offset));
     return this.trade;
   }
 }
