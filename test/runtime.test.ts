@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import * as flatbuffers from 'flatbuffers';
-import { Body, Envelope, Exchange, Quote, QuoteT } from '../src/wire/generated/index.js';
+import { Body, Envelope, Exchange, Quote, QuoteT, TradeT } from '../src/wire/generated/index.js';
 import { encode } from '../src/wire/codec.js';
 import { kafkaPartition } from '../src/runtime/partitioner.js';
 import { Ingest, type Runtime, startRuntime, type RuntimeOptions } from '../src/runtime/runtime.js';
@@ -227,6 +227,49 @@ describe('runtime', () => {
     await expect(startRuntime({ job: JOB, backPressure: 'wait' as never })).rejects.toThrow('backPressure must be "block" or "drop", got "wait"');
     await expect(startRuntime({ job: JOB, ringBytes: 1000 })).rejects.toThrow('ring capacity must be a power of two');
     await expect(startRuntime({ job: join(import.meta.dirname, 'fixtures/jobs/missing.mjs'), workers: 1 })).rejects.toThrow('tickwave: worker 0 failed');
+  });
+});
+
+describe('a job takes only the message types it accepts', () => {
+  const TYPED = join(import.meta.dirname, 'fixtures/jobs/typed.mjs');
+
+  test('quotes to the job that accepts quotes, trades to the one that accepts trades, everything to the one that names none', async () => {
+    const rt = await startRuntime({
+      jobs: [
+        { module: TYPED, options: { name: 'quotes', accepts: [Body.Quote] } },
+        { module: TYPED, options: { name: 'trades', accepts: [Body.Trade] } },
+        { module: TYPED, options: { name: 'all' } },
+      ],
+      workers: 2,
+      partitions: 8,
+    });
+    const reports: { name: string; counts: Record<string, number> }[] = [];
+    rt.onOutput((view, at, length, type) => {
+      if (type === 238) reports.push(JSON.parse(new TextDecoder().decode(new Uint8Array(view.buffer, at, length))));
+    });
+    for (let i = 0; i < 300; i++) expect(await rt.ingestAsync(quote(i))).toBe(Ingest.OK);
+    for (let i = 0; i < 120; i++) {
+      const t = encode(Body.Trade, new TradeT(SYMBOLS[i % SYMBOLS.length]!, Exchange.NYSE, 100n, 5n, 1, BigInt(i), BigInt(i)));
+      expect(await rt.ingestAsync(t)).toBe(Ingest.OK);
+    }
+    await rt.stop();
+    // Summed over the two workers, per job.
+    const total = (name: string) => {
+      const sum: Record<string, number> = {};
+      for (const r of reports.filter((x) => x.name === name)) for (const [k, v] of Object.entries(r.counts)) sum[k] = (sum[k] ?? 0) + v;
+      return sum;
+    };
+    expect(reports).toHaveLength(6);
+    expect(total('quotes')).toEqual({ [Body.Quote]: 300 });
+    expect(total('trades')).toEqual({ [Body.Trade]: 120 });
+    expect(total('all')).toEqual({ [Body.Quote]: 300, [Body.Trade]: 120 });
+  });
+
+  test('an accepts that is not a list of message types is named', async () => {
+    await expect(startRuntime({ jobs: [{ module: TYPED, options: { accepts: [2, 250] } }], workers: 1 })).rejects.toThrow(
+      'accepts must be a list of message types (integers 1-249), got [2,250]',
+    );
+    await expect(startRuntime({ jobs: [{ module: TYPED, options: { accepts: 'Quote' } }], workers: 1 })).rejects.toThrow('accepts must be a list of message types');
   });
 });
 

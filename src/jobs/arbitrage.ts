@@ -47,6 +47,7 @@ interface SymbolQuotes {
 }
 
 export class ArbitrageJob implements Job {
+  readonly accepts = [Body.Quote];
   private readonly cfg: PipelineConfig['arbitrage'];
   private readonly maxAgeNs: bigint;
   private readonly maxAgeValue: number;

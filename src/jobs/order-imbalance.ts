@@ -25,6 +25,7 @@ interface WindowVolumes {
 }
 
 export class OrderImbalanceJob implements Job {
+  readonly accepts = [Body.Trade];
   readonly tickMs = 100;
   private readonly cfg: PipelineConfig['orderImbalance'];
   private readonly windows: WindowsWasm;

@@ -27,6 +27,7 @@ interface Reference {
 const QUICK_PRICE = Number.MAX_SAFE_INTEGER / 10_000;
 
 export class PriceMovementJob implements Job {
+  readonly accepts = [Body.Quote];
   private readonly cfg: PipelineConfig['priceMovement'];
   private readonly windowNs: bigint;
   private readonly thresholdBp: bigint;

@@ -104,6 +104,7 @@ interface Valuation {
 }
 
 export class TradeEngine implements Job {
+  readonly accepts = [Body.Quote, Body.Trade, Body.Order, Body.Cancel, Body.Replace, Body.ExecReport, Body.AccountPolicy];
   readonly tickMs: number;
   private readonly cfg: PipelineConfig;
   private readonly risk: PreTradeRiskWasm;

@@ -10,6 +10,7 @@ import { resolvePipelineConfig, type PipelineConfig } from './config.js';
 import { FrameWriter, symbolSlot, tradeOf } from './frame-io.js';
 
 export class VolumeSpikeJob implements Job {
+  readonly accepts = [Body.Trade];
   private readonly cfg: PipelineConfig['volumeSpike'];
   private readonly windows: WindowsWasm;
   private readonly writer = new FrameWriter();

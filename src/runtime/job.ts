@@ -71,6 +71,11 @@ export interface Job {
   /** One frame of an owned partition. `view` is only valid during the call: copy what you keep. */
   onFrame(view: DataView, frame: FrameInfo): void;
   /**
+   * The message types (Body tags, 1-249) this job takes; frames of other types are not handed to it
+   * (a worker running several jobs calls each only for what it reads). Default: every type.
+   */
+  readonly accepts?: readonly number[];
+  /**
    * Called once when the runtime stops, after every frame was handled. Close what the job holds
    * here, uWebSockets.js sockets above all: a worker terminated with open uWS sockets aborts the
    * whole process.

@@ -151,6 +151,8 @@ const contextFor = (options: unknown): JobContext => ({
 
 const info: FrameInfo = { type: 0, partition: 0, sequence: 0, ingressNs: 0, offset: 0, length: 0, routed: false };
 const jobs: Job[] = [];
+/** The jobs each message type goes to, by type (a job's `accepts`; every job when it has none). */
+let jobsByType: Job[][] = [];
 const batchEnders: Job[] = [];
 
 /** Whether this worker last told the main thread it is idle (it says otherwise before touching a frame). */
@@ -172,7 +174,8 @@ function dispatch(view: DataView, at: number, length: number): void {
   info.offset = at + 24;
   info.length = length;
   info.routed = (frameFlags(view, at) & FLAG_ROUTED) !== 0;
-  for (let j = 0; j < jobs.length; j++) jobs[j]!.onFrame(view, info);
+  const list = jobsByType[type]!;
+  for (let j = 0; j < list.length; j++) list[j]!.onFrame(view, info);
 }
 
 /** dispatch() for the ring from the main thread, with stage timing: input's time in the ring first. */
@@ -199,11 +202,16 @@ async function main(): Promise<void> {
     const mod = (await import(spec.module.startsWith('file:') ? spec.module : pathToFileURL(spec.module).href)) as { createJob?: JobFactory };
     if (typeof mod.createJob !== 'function') throw new Error(`job module ${spec.module} does not export createJob(ctx)`);
     const job = await mod.createJob(contextFor(spec.options ?? null));
+    const accepts = job.accepts;
+    if (accepts !== undefined && (!Array.isArray(accepts) || !accepts.every((t) => Number.isInteger(t) && t >= 1 && t < CONTROL_BARRIER))) {
+      throw new Error(`job module ${spec.module}: accepts must be a list of message types (integers 1-${CONTROL_BARRIER - 1}), got ${JSON.stringify(accepts)}`);
+    }
     jobs.push(job);
     if (job.onBatchEnd) batchEnders.push(job);
     if (job.onTick) tickNs = Math.min(tickNs, (job.tickMs ?? 100) * 1e6);
   }
   if (tickNs !== Infinity) nextTickNs = monotonicNs() + tickNs;
+  jobsByType = Array.from({ length: 256 }, (_, type) => jobs.filter((j) => j.accepts === undefined || j.accepts.includes(type)));
   parentPort!.postMessage({ kind: 'ready' });
   let timingEpoch = 0;
   for (;;) {
