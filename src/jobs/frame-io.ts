@@ -76,7 +76,7 @@ const TWO32 = 2 ** 32;
  * is exact, and the one addition rounds to nearest as Number() does), without making the BigInt. A
  * price or size is a safe integer (below 2^53) and so exact; event times in ns are not.
  */
-function int64Value(dv: DataView, at: number): number {
+export function int64Value(dv: DataView, at: number): number {
   return at < 0 ? 0 : dv.getInt32(at + 4, true) * TWO32 + dv.getUint32(at, true);
 }
 

@@ -63,8 +63,9 @@ export class RiskMonitor {
   /**
    * The level a position of absolute value `absValue` (|quantity x mark|) enters, or -1 when it
    * enters none (it stayed, or fell back and re-armed). No allocation: it runs on every valuation.
+   * A value may come as a double when it is an exact integer (a BigInt and a double compare exactly).
    */
-  positionLevel(state: MonitorLevel, absValue: bigint): number {
+  positionLevel(state: MonitorLevel, absValue: bigint | number): number {
     const limit = this.positionLimit;
     const lvl = limit <= 0n ? OK : absValue > limit ? EXCEEDED : absValue > this.positionWarn ? WARNING : OK;
     return this.enter(state, lvl) ? lvl : -1;
@@ -89,7 +90,7 @@ export class RiskMonitor {
   }
 
   /** The account's day P&L against its loss limit (the policy's, or the configured default). */
-  dailyLoss(state: MonitorLevel, dayPnl: bigint, policyLimit: bigint): RiskAlertFacts | null {
+  dailyLoss(state: MonitorLevel, dayPnl: bigint | number, policyLimit: bigint): RiskAlertFacts | null {
     const limit = policyLimit > 0n ? policyLimit : this.cfg.dailyLossLimit;
     if (limit !== this.lossLimit) {
       this.lossLimit = limit;
@@ -104,7 +105,7 @@ export class RiskMonitor {
       kind: lvl === EXCEEDED ? RiskAlertKind.DAILY_LOSS_EXCEEDED : RiskAlertKind.DAILY_LOSS_WARNING,
       positionSize: 0n,
       limit,
-      currentPnl: dayPnl,
+      currentPnl: BigInt(dayPnl),
       severity: lvl === EXCEEDED ? Severity.CRITICAL : Severity.WARNING,
     };
   }

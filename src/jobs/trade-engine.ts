@@ -10,7 +10,7 @@
 // REJECTED and a reason, or a dead letter for an exec report of an order the engine never held.
 //
 // Thread-safety: one instance per worker; its state belongs to the partitions that worker owns.
-import { FifoLotsWasm } from '../kernels/fifo-lots.js';
+import { ACCOUNT_FIELDS, FifoLotsWasm, POSITION_FIELDS } from '../kernels/fifo-lots.js';
 import { type BookOrder, type ExecReport as BookReport, OrderBooksWasm, REPORT } from '../kernels/order-book.js';
 import { PreTradeRiskWasm, type RiskPolicy } from '../kernels/pre-trade-risk.js';
 import type { FrameInfo, Job, JobContext } from '../runtime/job.js';
@@ -22,7 +22,7 @@ import {
   RiskAlert, RiskAlertKind, Severity, SymbolCap,
 } from '../wire/generated/index.js';
 import { resolvePipelineConfig, type PipelineConfig } from './config.js';
-import { FrameReader, FrameWriter, quoteOf, type QuoteFields, quotePriceValue, symbolSlot, tradeOf, type TradeFields } from './frame-io.js';
+import { FrameReader, FrameWriter, int64Value, quoteOf, type QuoteFields, quotePriceValue, symbolSlot, tradeOf, type TradeFields } from './frame-io.js';
 import { FixedFrame } from '../wire/fixed-frame.js';
 import { type OrderKey, orderKey, orderKeyAt } from './order-key.js';
 import { HeldOrders } from './held-orders.js';
@@ -35,25 +35,15 @@ const utf8 = new TextEncoder();
 interface Holding extends MonitorLevel {
   symbol: string;
   symbolId: number;
-  /** Price of the last fill: the mark until the board has one. */
-  lastFill: bigint;
-  /** The lots kernel's position, as of the last fill (read once per fill, not per valuation). */
-  quantity: bigint;
-  cost: bigint;
-  realized: bigint;
+  /**
+   * Its position record in the lots kernel (POSITION_FIELDS): quantity, cost, realized, last fill price,
+   * and the last valuation (mark, market value, unrealized, gross, average price), all int64 there.
+   */
+  at: number;
   /** The board's version of the mark at the last valuation: the holding is valued again only when it moves. */
   markVersion: number;
-  /**
-   * That valuation: mark (and the board's price it came from, -1 when the last fill's price stood in),
-   * quantity x mark, its absolute value, and unrealized P&L (recomputed when the mark moves or a fill lands).
-   */
-  mark: bigint;
+  /** The board's price of that valuation, -1 when the last fill's price stood in. */
   markTicks: number;
-  marketValue: bigint;
-  gross: bigint;
-  unrealized: bigint;
-  /** The realized P&L in the account's totals (realized moves with fills, between valuations). */
-  realizedCounted: bigint;
   /** Filled since the last valuation: its Position is emitted with the next one, at its last fill's time. */
   filled: boolean;
   filledTs: bigint;
@@ -66,41 +56,53 @@ interface Account {
   name: string;
   policy: RiskPolicy | null;
   dailyLossLimit: bigint;
-  initialCash: bigint;
-  /** Cash moved by fills: sells add, buys subtract. */
-  cashFlow: bigint;
   holdings: Map<number, Holding>;
   /** The same holdings, in the order they opened: iterated on every valuation. */
   holdingList: Holding[];
   /**
-   * Sums over the holdings as of their last valuation, kept by each holding's change: a valuation
-   * touches only the holdings whose mark moved or that filled.
+   * Its account record in the lots kernel (ACCOUNT_FIELDS), 0 until its first fill or policy: cash
+   * flow, and the sums over its holdings as of their last valuation (kept by each holding's change, so
+   * a valuation touches only the holdings whose mark moved or that filled), day P&L, cash and equity.
    */
-  realizedSum: bigint;
-  unrealizedSum: bigint;
-  marketValueSum: bigint;
-  grossSum: bigint;
-  /** Day P&L last handed to the risk state. */
+  lotsAt: number;
+  /** Day P&L last handed to the risk state, and its two 32-bit words (compared without a BigInt). */
   reportedPnl: bigint;
+  reportedLow: number;
+  reportedHigh: number;
   /** Slots of its open orders in the engine's HeldOrders. */
   open: Set<number>;
   killed: boolean;
   policyVersion: bigint;
   /** The policy version in force when the kill switch tripped. */
   killedAtVersion: bigint;
-  /** Realized + unrealized at the last P&L output, to emit marks only when they change. */
-  lastOutputPnl: bigint;
+  /** The words of the day P&L at the last P&L output, to emit marks only when they change. */
+  outputLow: number;
+  outputHigh: number;
   /** Fills not yet valued: their latest event time and origin (null when none). */
   unvaluedTs: bigint | null;
   unvaluedOrigin: number;
 }
 
-interface Valuation {
-  cash: bigint;
-  equity: bigint;
-  gross: bigint;
-  realized: bigint;
-  unrealized: bigint;
+/** The int64 at `at` as a double when that is exact (a safe integer), else as a BigInt. */
+function exactAt(v: DataView, at: number): number | bigint {
+  const x = int64Value(v, at);
+  return Number.isSafeInteger(x) ? x : v.getBigInt64(at, true);
+}
+
+/**
+ * Leverage in basis points, gross x 10,000 / equity truncated (0 without exposure, the int32 maximum
+ * with exposure and no equity), from the account record at `a`. Doubles when every figure is a safe
+ * integer: the quotient of two is then truncated exactly.
+ */
+function leverageBp(v: DataView, a: number): number {
+  const gross = int64Value(v, a + ACCOUNT_FIELDS.gross);
+  const equity = int64Value(v, a + ACCOUNT_FIELDS.equity);
+  if (Number.isSafeInteger(gross * 10_000) && Number.isSafeInteger(equity)) {
+    return equity > 0 ? Math.trunc((gross * 10_000) / equity) : gross > 0 ? 2_147_483_647 : 0;
+  }
+  const g = v.getBigInt64(a + ACCOUNT_FIELDS.gross, true);
+  const e = v.getBigInt64(a + ACCOUNT_FIELDS.equity, true);
+  return e > 0n ? Number((g * 10_000n) / e) : g > 0n ? 2_147_483_647 : 0;
 }
 
 export class TradeEngine implements Job {
@@ -157,7 +159,7 @@ export class TradeEngine implements Job {
     const e = this.cfg.engine;
     try {
       this.risk = new PreTradeRiskWasm(e.maxAccounts, e.maxAccounts * 64, e.maxSymbols);
-      this.lots = new FifoLotsWasm(e.maxAccounts * 64, e.maxOrders * 2);
+      this.lots = new FifoLotsWasm(e.maxAccounts * 64, e.maxOrders * 2, e.maxAccounts);
       this.book = new OrderBooksWasm(e.maxOrders, e.levelsPerSide, e.maxSymbols);
     } catch (err) {
       // Each kernel's memory is at most 64 MiB: its pools are carved at start.
@@ -259,9 +261,9 @@ export class TradeEngine implements Job {
     if (!a) {
       a = {
         loss: { level: 0 },
-        id: this.accounts.size + 1, name, policy: null, dailyLossLimit: 0n, initialCash: 0n, cashFlow: 0n, holdings: new Map(), holdingList: [],
-        realizedSum: 0n, unrealizedSum: 0n, marketValueSum: 0n, grossSum: 0n, reportedPnl: 0n,
-        open: new Set(), killed: false, policyVersion: 0n, killedAtVersion: 0n, lastOutputPnl: 0n, unvaluedTs: null, unvaluedOrigin: 0,
+        id: this.accounts.size + 1, name, policy: null, dailyLossLimit: 0n, holdings: new Map(), holdingList: [],
+        lotsAt: 0, reportedPnl: 0n, reportedLow: 0, reportedHigh: 0,
+        open: new Set(), killed: false, policyVersion: 0n, killedAtVersion: 0n, outputLow: 0, outputHigh: 0, unvaluedTs: null, unvaluedOrigin: 0,
       };
       this.accounts.set(name, a);
       this.accountById[a.id] = a;
@@ -286,7 +288,7 @@ export class TradeEngine implements Job {
 
   private mark(acc: Account, symbolId: number, holding: Holding | undefined): bigint {
     if (this.ctx.prices.read(symbolId - 1, this.markOut)) return BigInt(this.markOut.price);
-    return holding?.lastFill ?? 0n;
+    return holding ? this.lots.memoryView().getBigInt64(holding.at + POSITION_FIELDS.lastFill, true) : 0n;
   }
 
   /** Whether any of the account's marks moved since its last valuation. */
@@ -441,10 +443,13 @@ export class TradeEngine implements Job {
       this.deadLetter(view, f, `policy for ${acc.name} not applied: no room for another account (engine.maxAccounts ${this.cfg.engine.maxAccounts})`, p.tsNs());
       return;
     }
+    if (this.lots.setInitialCash(acc.id, policy.equity) !== 0) {
+      this.deadLetter(view, f, `initial cash for ${acc.name} not applied: no room for another account (engine.maxAccounts ${this.cfg.engine.maxAccounts})`, p.tsNs());
+    }
+    acc.lotsAt ||= this.lots.accountAt(acc.id);
     acc.policy = policy;
     acc.policyVersion = version;
     acc.dailyLossLimit = policy.dailyLossLimit;
-    acc.initialCash = policy.equity;
     for (let i = 0; i < p.positionCapsLength(); i++) {
       const cap = p.positionCaps(i, this.symbolCap)!;
       const id = this.symbolId(cap.symbol()!);
@@ -531,31 +536,23 @@ export class TradeEngine implements Job {
     const held = this.orders;
     const symbolId = held.symbolId[o]!;
     const side = held.side[o]!;
-    this.lots.fill(acc.id, symbolId, side, qty, price);
-    if (this.lots.lastError() !== 0) {
-      this.deadLetter(view, f, `fill of ${qty} at ${price} for ${acc.name} ${this.symbolById[symbolId]} not applied: no room for another position or lot (engine.maxAccounts, engine.maxOrders)`, ts);
+    // The kernel moves the position, its lots, the account's cash flow and realized P&L.
+    if (this.lots.applyFill(acc.id, symbolId, side, qty, price) !== 0) {
+      this.deadLetter(view, f, `fill of ${qty} at ${price} for ${acc.name} ${this.symbolById[symbolId]} not applied: no room for another position, lot or account (engine.maxAccounts, engine.maxOrders)`, ts);
       return false;
     }
     this.risk.fill(acc.id, symbolId, side, qty);
     const holds = held.held[o]!;
     held.held[o] = holds > qty ? holds - qty : 0n;
-    acc.cashFlow += side === BUY ? -qty * price : qty * price;
     let h = acc.holdings.get(symbolId);
     if (!h) {
-      h = {
-        level: 0, symbol: this.symbolById[symbolId]!, symbolId, lastFill: price, quantity: 0n, cost: 0n, realized: 0n, markVersion: -1, mark: 0n, markTicks: -1,
-        marketValue: 0n, gross: 0n, unrealized: 0n, realizedCounted: 0n, filled: true, filledTs: ts,
-      };
+      h = { level: 0, symbol: this.symbolById[symbolId]!, symbolId, at: this.lots.positionAt(acc.id, symbolId), markVersion: -1, markTicks: -1, filled: true, filledTs: ts };
       acc.holdings.set(symbolId, h);
       acc.holdingList.push(h);
+      acc.lotsAt ||= this.lots.accountAt(acc.id);
     }
-    h.lastFill = price;
     h.filled = true;
     h.filledTs = ts;
-    const pos = this.lots.position(acc.id, symbolId);
-    h.quantity = pos.quantity;
-    h.cost = pos.cost;
-    h.realized = pos.realized;
     return true;
   }
 
@@ -575,9 +572,11 @@ export class TradeEngine implements Job {
    * Portfolio when `force` or when the P&L moved.
    */
   private revalue(acc: Account, ts: bigint, originNs: number, force: boolean): void {
-    // BigInt arithmetic allocates: this runs before every risk check, so it does only what a moved
-    // mark or a fill requires.
+    // This runs before every risk check, so it does only what a moved mark or a fill requires; the
+    // arithmetic is the lots kernel's (int64, no BigInt made), and the decisions read its results as
+    // doubles where they are exact (safe integers; BigInts otherwise).
     let alerts: RiskAlertFacts[] | null = null;
+    const v = this.lots.memoryView();
     const list = acc.holdingList;
     for (let i = 0; i < list.length; i++) {
       const h = list[i]!;
@@ -589,44 +588,39 @@ export class TradeEngine implements Job {
         // A new version with the same price changes nothing, unless the holding filled.
         if (!h.filled && board && this.markOut.price === h.markTicks) continue;
         h.markTicks = board ? this.markOut.price : -1;
-        h.mark = board ? BigInt(this.markOut.price) : h.lastFill;
-        const marketValue = h.quantity * h.mark;
-        const unrealized = marketValue - h.cost;
-        const gross = marketValue < 0n ? -marketValue : marketValue;
-        if (h.realized !== h.realizedCounted) {
-          acc.realizedSum += h.realized - h.realizedCounted;
-          h.realizedCounted = h.realized;
-        }
-        acc.unrealizedSum += unrealized - h.unrealized;
-        acc.marketValueSum += marketValue - h.marketValue;
-        acc.grossSum += gross - h.gross;
-        h.marketValue = marketValue;
-        h.unrealized = unrealized;
-        h.gross = gross;
+        this.lots.value(acc.id, h.symbolId, board ? this.markOut.price : null);
         // The position limit is judged on |quantity x mark|: only a holding whose value moved can change level.
-        const level = this.monitor.positionLevel(h, gross);
-        if (level >= 0) (alerts ??= []).push(this.monitor.positionAlert(level, h.symbol, h.quantity, h.realized + unrealized));
+        const level = this.monitor.positionLevel(h, exactAt(v, h.at + POSITION_FIELDS.gross));
+        if (level >= 0) {
+          const pnl = v.getBigInt64(h.at + POSITION_FIELDS.realized, true) + v.getBigInt64(h.at + POSITION_FIELDS.unrealized, true);
+          (alerts ??= []).push(this.monitor.positionAlert(level, h.symbol, v.getBigInt64(h.at + POSITION_FIELDS.quantity, true), pnl));
+        }
       }
       if (h.filled) {
         h.filled = false;
         // Its own fill's time, not the batch's latest: the same however frames were batched.
-        this.emitPosition(acc, h, h.quantity, h.cost, h.realized, h.unrealized, h.mark, h.filledTs, originNs);
+        this.emitPosition(acc, h, h.filledTs, originNs);
       }
     }
-    const dayPnl = acc.realizedSum + acc.unrealizedSum;
-    if (dayPnl !== acc.reportedPnl) {
+    const pnlAt = acc.lotsAt + ACCOUNT_FIELDS.dayPnl;
+    const low = v.getInt32(pnlAt, true);
+    const high = v.getInt32(pnlAt + 4, true);
+    if (low !== acc.reportedLow || high !== acc.reportedHigh) {
+      const dayPnl = v.getBigInt64(pnlAt, true);
       this.risk.addPnl(acc.id, dayPnl - acc.reportedPnl);
       acc.reportedPnl = dayPnl;
+      acc.reportedLow = low;
+      acc.reportedHigh = high;
     }
-    const loss = this.monitor.dailyLoss(acc.loss, dayPnl, acc.dailyLossLimit);
+    const loss = this.monitor.dailyLoss(acc.loss, exactAt(v, pnlAt), acc.dailyLossLimit);
     if (loss) (alerts ??= []).push(loss);
-    if (force || dayPnl !== acc.lastOutputPnl) {
-      acc.lastOutputPnl = dayPnl;
-      const cash = acc.initialCash + acc.cashFlow;
-      this.emitPnl(acc, { cash, equity: cash + acc.marketValueSum, gross: acc.grossSum, realized: acc.realizedSum, unrealized: acc.unrealizedSum }, ts, originNs);
+    if (force || low !== acc.outputLow || high !== acc.outputHigh) {
+      acc.outputLow = low;
+      acc.outputHigh = high;
+      this.emitPnl(acc, ts, originNs);
     }
     if (alerts) for (const a of alerts) this.emitRiskAlert(acc.name, a, ts, originNs);
-    if (!acc.killed && this.monitor.shouldKill(acc.loss)) this.kill(acc, dayPnl, ts, originNs);
+    if (!acc.killed && this.monitor.shouldKill(acc.loss)) this.kill(acc, acc.reportedPnl, ts, originNs);
   }
 
   /** The kill switch: KILL in the risk state (every new order rejected at once), open orders cancelled. */
@@ -646,24 +640,30 @@ export class TradeEngine implements Job {
     }
   }
 
-  private emitPosition(acc: Account, h: Holding, qty: bigint, cost: bigint, realized: bigint, unrealized: bigint, mark: bigint, ts: bigint, originNs: number): void {
+  /** The holding's Position as of its last valuation, copied from the kernel's record. */
+  private emitPosition(acc: Account, h: Holding, ts: bigint, originNs: number): void {
+    const v = this.lots.memoryView();
+    const f = POSITION_FIELDS;
     const w = this.positionOut.begin();
     const at = w.at;
-    w.strAt(at.account!, acc.name).strAt(at.symbol!, h.symbol).i64At(at.quantity!, qty).i64At(at.avg_price!, qty === 0n ? 0n : cost / qty)
-      .i64At(at.realized_pnl!, realized).i64At(at.unrealized_pnl!, unrealized).i64At(at.mark_price!, mark).i64At(at.ts_ns!, ts);
+    w.strAt(at.account!, acc.name).strAt(at.symbol!, h.symbol).i64CopyAt(at.quantity!, v, h.at + f.quantity).i64CopyAt(at.avg_price!, v, h.at + f.avgPrice)
+      .i64CopyAt(at.realized_pnl!, v, h.at + f.realized).i64CopyAt(at.unrealized_pnl!, v, h.at + f.unrealized).i64CopyAt(at.mark_price!, v, h.at + f.mark).i64At(at.ts_ns!, ts);
     this.ctx.emit(w.bytes(), Body.Position, this.partitionOf(acc.name), originNs || undefined);
   }
 
-  private emitPnl(acc: Account, v: Valuation, ts: bigint, originNs: number): void {
+  /** The account's PnL and Portfolio as of its last valuation, copied from the kernel's record. */
+  private emitPnl(acc: Account, ts: bigint, originNs: number): void {
+    const v = this.lots.memoryView();
+    const a = acc.lotsAt;
+    const f = ACCOUNT_FIELDS;
     const partition = this.partitionOf(acc.name);
     const p = this.pnlOut.begin();
-    p.strAt(p.at.account!, acc.name).i64At(p.at.realized!, v.realized).i64At(p.at.unrealized!, v.unrealized).i64At(p.at.ts_ns!, ts);
+    p.strAt(p.at.account!, acc.name).i64CopyAt(p.at.realized!, v, a + f.realized).i64CopyAt(p.at.unrealized!, v, a + f.unrealized).i64At(p.at.ts_ns!, ts);
     this.ctx.emit(p.bytes(), Body.PnL, partition, originNs || undefined);
-    const leverageBp = v.equity > 0n ? Number((v.gross * 10_000n) / v.equity) : v.gross > 0n ? 2_147_483_647 : 0;
     const w = this.portfolioOut.begin();
     const at = w.at;
-    w.strAt(at.account!, acc.name).i64At(at.cash!, v.cash).i64At(at.equity!, v.equity).i64At(at.gross_exposure!, v.gross)
-      .i32At(at.leverage_bp!, Math.min(leverageBp, 2_147_483_647)).i64At(at.realized_pnl!, v.realized).i64At(at.unrealized_pnl!, v.unrealized).i64At(at.ts_ns!, ts);
+    w.strAt(at.account!, acc.name).i64CopyAt(at.cash!, v, a + f.cash).i64CopyAt(at.equity!, v, a + f.equity).i64CopyAt(at.gross_exposure!, v, a + f.gross)
+      .i32At(at.leverage_bp!, Math.min(leverageBp(v, a), 2_147_483_647)).i64CopyAt(at.realized_pnl!, v, a + f.realized).i64CopyAt(at.unrealized_pnl!, v, a + f.unrealized).i64At(at.ts_ns!, ts);
     this.ctx.emit(w.bytes(), Body.Portfolio, partition, originNs || undefined);
   }
 

@@ -11,11 +11,17 @@
 //   fill price, so the average price resets there;
 // - cost is the signed sum of qty x open price of the open lots (negative when short); the average
 //   price is cost / qty; unrealized P&L against a mark is mark x qty - cost;
-// - prices are wire ticks (PRICE_SCALE 1e6) and money is ticks x quantity: exact integers.
+// - prices are wire ticks (PRICE_SCALE 1e6) and money is ticks x quantity: exact integers;
+// - valuation: value() marks a position (at the given mark, else at its last fill price): market value
+//   qty x mark, unrealized market value - cost, gross |market value|, average price cost / qty
+//   (truncated toward zero); its account keeps the sums, its cash flow (a sell adds qty x price, a buy
+//   subtracts it), its realized P&L, day P&L (realized + unrealized), cash (initial + flow) and equity
+//   (cash + market value). Fills move cash flow and realized at once; the rest moves with value().
+//   The kernel's values are i64 and wrap at 2^63, as the wire's int64 fields do.
 //
 // Thread-safety: an instance belongs to the worker that owns its partitions.
 import { M64, mix64, u64 } from './state-hash.js';
-import { instantiateKernel } from '../runtime/kernel-module.js';
+import { instantiateKernel, KernelMemoryView } from '../runtime/kernel-module.js';
 
 export const LotsError = {
   OK: 0,
@@ -24,7 +30,15 @@ export const LotsError = {
   BAD_PRICE: 3,
   NO_POSITION_ROOM: 4,
   NO_LOT_ROOM: 5,
+  NO_ACCOUNT_ROOM: 7,
+  /** value() of a position the account never filled. */
+  NO_POSITION: 8,
 } as const;
+
+/** Byte offsets of the i64 fields of a position record in the kernel's memory (assembly/lots.ts). */
+export const POSITION_FIELDS = { quantity: 0, cost: 8, realized: 16, lastFill: 48, mark: 56, marketValue: 64, unrealized: 72, gross: 80, avgPrice: 88 } as const;
+/** Byte offsets of the i64 fields of an account record. */
+export const ACCOUNT_FIELDS = { initialCash: 0, cashFlow: 8, realized: 16, unrealized: 24, marketValue: 32, gross: 40, dayPnl: 48, cash: 56, equity: 64 } as const;
 
 /** Side of a fill, as in the wire schema. */
 export const BUY = 1;
@@ -46,6 +60,33 @@ export interface PositionState {
   lots: number;
 }
 
+/** A position's valuation as of its last value() (all 0 before the first), and its last fill price. */
+export interface PositionValuation {
+  lastFill: bigint;
+  mark: bigint;
+  marketValue: bigint;
+  unrealized: bigint;
+  gross: bigint;
+  avgPrice: bigint;
+}
+
+/** An account's sums over its positions' last valuations, and its cash. */
+export interface AccountValuation {
+  initialCash: bigint;
+  cashFlow: bigint;
+  realized: bigint;
+  unrealized: bigint;
+  marketValue: bigint;
+  gross: bigint;
+  dayPnl: bigint;
+  cash: bigint;
+  equity: bigint;
+}
+
+const I64_MIN = -(2n ** 63n);
+const I64_MAX = 2n ** 63n - 1n;
+const wrap = (v: bigint): bigint => BigInt.asIntN(64, v);
+
 export interface FifoLots {
   /** Applies a fill; returns the P&L it realized. On bad input it changes nothing and returns 0n. */
   fill(account: number, symbol: number, side: number, quantity: bigint, price: bigint): bigint;
@@ -55,11 +96,20 @@ export interface FifoLots {
   closedLots(): ClosedLot[];
   position(account: number, symbol: number): PositionState;
   unrealized(account: number, symbol: number, mark: bigint): bigint;
+  /**
+   * Values the position at `mark` (an integer, as the price board holds it; beyond the int64 range it
+   * saturates), or at its last fill price when null. Returns a LotsError code.
+   */
+  value(account: number, symbol: number, mark: number | null): number;
+  /** The account's starting cash. Returns a LotsError code. */
+  setInitialCash(account: number, cash: bigint): number;
+  positionValuation(account: number, symbol: number): PositionValuation;
+  accountValuation(account: number): AccountValuation;
   stateHash(): bigint;
 }
 
 
-interface RefPosition {
+interface RefPosition extends PositionValuation {
   account: number;
   symbol: number;
   quantity: bigint;
@@ -68,9 +118,15 @@ interface RefPosition {
   lots: { quantity: bigint; price: bigint }[];
 }
 
+const emptyValuation = (): PositionValuation => ({ lastFill: 0n, mark: 0n, marketValue: 0n, unrealized: 0n, gross: 0n, avgPrice: 0n });
+const emptyAccount = (): AccountValuation => ({
+  initialCash: 0n, cashFlow: 0n, realized: 0n, unrealized: 0n, marketValue: 0n, gross: 0n, dayPnl: 0n, cash: 0n, equity: 0n,
+});
+
 /** The TypeScript reference. */
 export class FifoLotsReference implements FifoLots {
   private readonly positions = new Map<bigint, RefPosition>();
+  private readonly accounts = new Map<number, AccountValuation>();
   private openLots = 0;
   private error = 0;
   private closed: ClosedLot[] = [];
@@ -78,7 +134,20 @@ export class FifoLotsReference implements FifoLots {
   constructor(
     private readonly maxPositions: number,
     private readonly maxLots: number,
+    private readonly maxAccounts = maxPositions,
   ) {}
+
+  private accountOf(account: number, create: boolean): AccountValuation | null {
+    let a = this.accounts.get(account >>> 0);
+    if (!a && create && this.accounts.size < this.maxAccounts) this.accounts.set(account >>> 0, (a = emptyAccount()));
+    return a ?? null;
+  }
+
+  private static settle(a: AccountValuation): void {
+    a.dayPnl = wrap(a.realized + a.unrealized);
+    a.cash = wrap(a.initialCash + a.cashFlow);
+    a.equity = wrap(a.cash + a.marketValue);
+  }
 
   private static key(account: number, symbol: number): bigint {
     return (BigInt(account >>> 0) << 32n) | BigInt(symbol >>> 0);
@@ -96,9 +165,11 @@ export class FifoLotsReference implements FifoLots {
     const pos = p?.quantity ?? 0n;
     const adds = pos === 0n || pos > 0n === signed > 0n;
     if (adds && this.openLots >= this.maxLots) return this.refuse(LotsError.NO_LOT_ROOM);
+    if (!p && this.positions.size >= this.maxPositions) return this.refuse(LotsError.NO_POSITION_ROOM);
+    const acc = this.accountOf(account, true);
+    if (!acc) return this.refuse(LotsError.NO_ACCOUNT_ROOM);
     if (!p) {
-      if (this.positions.size >= this.maxPositions) return this.refuse(LotsError.NO_POSITION_ROOM);
-      p = { account, symbol, quantity: 0n, cost: 0n, realized: 0n, lots: [] };
+      p = { account, symbol, quantity: 0n, cost: 0n, realized: 0n, lots: [], ...emptyValuation() };
       this.positions.set(key, p);
     }
     let remaining = quantity;
@@ -126,7 +197,47 @@ export class FifoLotsReference implements FifoLots {
     }
     p.quantity = pos + signed;
     p.realized += realized;
+    p.lastFill = price;
+    acc.cashFlow = wrap(acc.cashFlow + (side === BUY ? -(quantity * price) : quantity * price));
+    acc.realized = wrap(acc.realized + realized);
+    FifoLotsReference.settle(acc);
     return BigInt.asIntN(64, realized);
+  }
+
+  value(account: number, symbol: number, mark: number | null): number {
+    this.error = LotsError.OK;
+    const p = this.positions.get(FifoLotsReference.key(account, symbol));
+    if (!p) return (this.error = LotsError.NO_POSITION);
+    const a = this.accountOf(account, false)!;
+    const m = mark === null ? p.lastFill : saturate(mark);
+    const marketValue = wrap(p.quantity * m);
+    const unrealized = wrap(marketValue - p.cost);
+    const gross = wrap(marketValue < 0n ? -marketValue : marketValue);
+    a.unrealized = wrap(a.unrealized + unrealized - p.unrealized);
+    a.marketValue = wrap(a.marketValue + marketValue - p.marketValue);
+    a.gross = wrap(a.gross + gross - p.gross);
+    Object.assign(p, { mark: m, marketValue, unrealized, gross, avgPrice: p.quantity === 0n ? 0n : wrap(p.cost / p.quantity) });
+    FifoLotsReference.settle(a);
+    return LotsError.OK;
+  }
+
+  setInitialCash(account: number, cash: bigint): number {
+    this.error = LotsError.OK;
+    const a = this.accountOf(account, true);
+    if (!a) return (this.error = LotsError.NO_ACCOUNT_ROOM);
+    a.initialCash = wrap(cash);
+    FifoLotsReference.settle(a);
+    return LotsError.OK;
+  }
+
+  positionValuation(account: number, symbol: number): PositionValuation {
+    const p = this.positions.get(FifoLotsReference.key(account, symbol));
+    if (!p) return emptyValuation();
+    return { lastFill: p.lastFill, mark: p.mark, marketValue: p.marketValue, unrealized: p.unrealized, gross: p.gross, avgPrice: p.avgPrice };
+  }
+
+  accountValuation(account: number): AccountValuation {
+    return { ...(this.accountOf(account, false) ?? emptyAccount()) };
   }
 
   private refuse(code: number): bigint {
@@ -169,8 +280,20 @@ export class FifoLotsReference implements FifoLots {
   }
 }
 
+/** An integral double as the kernel converts it: exact, saturating beyond the int64 range. */
+function saturate(mark: number): bigint {
+  if (mark >= 2 ** 63) return I64_MAX;
+  if (mark <= -(2 ** 63)) return I64_MIN;
+  return BigInt(Math.trunc(mark));
+}
+
 interface LotsExports {
-  init(positions: number, lots: number): void;
+  init(positions: number, lots: number, accounts: number): void;
+  applyFill(account: number, symbol: number, side: number, quantity: bigint, price: bigint): number;
+  value(account: number, symbol: number, mark: number, hasMark: boolean): number;
+  setInitialCash(account: number, cash: bigint): number;
+  positionAt(account: number, symbol: number): number;
+  accountAt(account: number): number;
   fill(account: number, symbol: number, side: number, quantity: bigint, price: bigint): bigint;
   lastError(): number;
   closedLotCount(): number;
@@ -188,16 +311,64 @@ interface LotsExports {
 export class FifoLotsWasm implements FifoLots {
   readonly exports: LotsExports;
   readonly memory: WebAssembly.Memory;
+  private readonly kept: KernelMemoryView;
 
-  constructor(maxPositions: number, maxLots: number) {
+  constructor(maxPositions: number, maxLots: number, maxAccounts = maxPositions) {
     const k = instantiateKernel<LotsExports>('lots');
     this.exports = k.exports;
     this.memory = k.memory;
-    this.exports.init(maxPositions, maxLots);
+    this.kept = new KernelMemoryView(k.memory);
+    this.exports.init(maxPositions, maxLots, maxAccounts);
   }
 
   fill(account: number, symbol: number, side: number, quantity: bigint, price: bigint): bigint {
     return this.exports.fill(account, symbol, side, quantity, price);
+  }
+
+  /** fill() without its realized P&L (no BigInt made for it): returns the LotsError code. */
+  applyFill(account: number, symbol: number, side: number, quantity: bigint, price: bigint): number {
+    return this.exports.applyFill(account, symbol, side, quantity, price);
+  }
+
+  value(account: number, symbol: number, mark: number | null): number {
+    return this.exports.value(account, symbol, mark ?? 0, mark !== null);
+  }
+
+  setInitialCash(account: number, cash: bigint): number {
+    return this.exports.setInitialCash(account, cash);
+  }
+
+  /** The kernel's memory, where positionAt() and accountAt() records are read (POSITION_FIELDS, ACCOUNT_FIELDS). */
+  memoryView(): DataView {
+    return this.kept.get();
+  }
+
+  /** Address of the position's record (it stays put), or 0 when the account never filled the symbol. */
+  positionAt(account: number, symbol: number): number {
+    return this.exports.positionAt(account, symbol);
+  }
+
+  /** Address of the account's record (it stays put), or 0. */
+  accountAt(account: number): number {
+    return this.exports.accountAt(account);
+  }
+
+  positionValuation(account: number, symbol: number): PositionValuation {
+    const at = this.positionAt(account, symbol);
+    if (at === 0) return emptyValuation();
+    const v = this.memoryView();
+    const f = POSITION_FIELDS;
+    const r = (o: number) => v.getBigInt64(at + o, true);
+    return { lastFill: r(f.lastFill), mark: r(f.mark), marketValue: r(f.marketValue), unrealized: r(f.unrealized), gross: r(f.gross), avgPrice: r(f.avgPrice) };
+  }
+
+  accountValuation(account: number): AccountValuation {
+    const at = this.accountAt(account);
+    if (at === 0) return emptyAccount();
+    const v = this.memoryView();
+    const out = emptyAccount();
+    for (const [name, o] of Object.entries(ACCOUNT_FIELDS)) out[name as keyof AccountValuation] = v.getBigInt64(at + o, true);
+    return out;
   }
 
   lastError(): number {

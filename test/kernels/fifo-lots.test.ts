@@ -7,9 +7,9 @@ import { Prng } from '../fixtures/prng.js';
 const P = (price: number) => BigInt(Math.round(price * 1_000_000)); // wire ticks
 const M = (money: number) => BigInt(Math.round(money * 1_000_000)); // money at the same scale
 
-const implementations: [string, (positions: number, lots: number) => FifoLots][] = [
-  ['TypeScript reference', (p, l) => new FifoLotsReference(p, l)],
-  ['Wasm kernel', (p, l) => new FifoLotsWasm(p, l)],
+const implementations: [string, (positions: number, lots: number, accounts?: number) => FifoLots][] = [
+  ['TypeScript reference', (p, l, a) => new FifoLotsReference(p, l, a)],
+  ['Wasm kernel', (p, l, a) => new FifoLotsWasm(p, l, a)],
 ];
 
 describe.each(implementations)('FIFO lots: %s', (_, make) => {
@@ -95,6 +95,66 @@ describe.each(implementations)('FIFO lots: %s', (_, make) => {
   });
 });
 
+describe.each(implementations)('FIFO lots valuation: %s', (_, make) => {
+  test('positions and the account valued at marks, cash and equity (golden)', () => {
+    const k = make(16, 64);
+    expect(k.setInitialCash(1, M(10_000))).toBe(LotsError.OK);
+    k.fill(1, 7, BUY, 100n, P(10)); // cash flow -1,000
+    k.fill(1, 7, BUY, 50n, P(11)); // -550
+    k.fill(1, 8, SELL, 20n, P(50)); // +1,000
+    // Fills move cash flow and realized at once; nothing is valued yet.
+    expect(k.positionValuation(1, 7)).toEqual({ lastFill: P(11), mark: 0n, marketValue: 0n, unrealized: 0n, gross: 0n, avgPrice: 0n });
+    expect(k.accountValuation(1)).toEqual({
+      initialCash: M(10_000), cashFlow: M(-550), realized: 0n, unrealized: 0n, marketValue: 0n, gross: 0n, dayPnl: 0n, cash: M(9_450), equity: M(9_450),
+    });
+    // 150 long (cost 1,550) at 12: value 1,800, unrealized 250; average 1,550 / 150 = 10.333333 (truncated).
+    expect(k.value(1, 7, Number(P(12)))).toBe(LotsError.OK);
+    expect(k.positionValuation(1, 7)).toEqual({ lastFill: P(11), mark: P(12), marketValue: M(1_800), unrealized: M(250), gross: M(1_800), avgPrice: 10_333_333n });
+    // 20 short with no mark: valued at its last fill, 50: value -1,000, unrealized 0, gross 1,000.
+    expect(k.value(1, 8, null)).toBe(LotsError.OK);
+    expect(k.positionValuation(1, 8)).toEqual({ lastFill: P(50), mark: P(50), marketValue: M(-1_000), unrealized: 0n, gross: M(1_000), avgPrice: P(50) });
+    expect(k.accountValuation(1)).toEqual({
+      initialCash: M(10_000), cashFlow: M(-550), realized: 0n, unrealized: M(250), marketValue: M(800), gross: M(2_800), dayPnl: M(250), cash: M(9_450), equity: M(10_250),
+    });
+    // Sell 120 @ 12 realizes 220 (see the golden fills above) and brings in 1,440; the marks are as before.
+    k.fill(1, 7, SELL, 120n, P(12));
+    expect(k.accountValuation(1)).toEqual({
+      initialCash: M(10_000), cashFlow: M(890), realized: M(220), unrealized: M(250), marketValue: M(800), gross: M(2_800), dayPnl: M(470), cash: M(10_890), equity: M(11_690),
+    });
+    // 30 left (cost 330) at 11.50: value 345, unrealized 15; the account's sums move by the change only.
+    k.value(1, 7, Number(P(11.5)));
+    expect(k.positionValuation(1, 7)).toEqual({ lastFill: P(12), mark: P(11.5), marketValue: M(345), unrealized: M(15), gross: M(345), avgPrice: P(11) });
+    expect(k.accountValuation(1)).toEqual({
+      initialCash: M(10_000), cashFlow: M(890), realized: M(220), unrealized: M(15), marketValue: M(-655), gross: M(1_345), dayPnl: M(235), cash: M(10_890), equity: M(10_235),
+    });
+    // Another account is apart; a position never filled cannot be valued.
+    expect(k.accountValuation(2).equity).toBe(0n);
+    expect(k.value(2, 7, 1)).toBe(LotsError.NO_POSITION);
+    expect(k.value(1, 9, 1)).toBe(LotsError.NO_POSITION);
+  });
+
+  test('a short average price truncates toward zero; marks beyond int64 saturate; no room for an account', () => {
+    const k = make(16, 64, 1);
+    k.fill(1, 1, SELL, 3n, 10n);
+    k.fill(1, 1, SELL, 3n, 11n);
+    k.value(1, 1, 12);
+    // cost -63 over -6: 10.5, truncated to 10 (not floored to 11 below zero: the quotient is positive here).
+    expect(k.positionValuation(1, 1).avgPrice).toBe(10n);
+    k.fill(1, 1, BUY, 5n, 1n); // closes 3 @ 10 and 2 @ 11: 1 short left at 11
+    k.value(1, 1, 12);
+    expect(k.positionValuation(1, 1)).toMatchObject({ marketValue: -12n, unrealized: -1n, avgPrice: 11n });
+    k.value(1, 1, 2 ** 64);
+    expect(k.positionValuation(1, 1).mark).toBe(2n ** 63n - 1n);
+    k.value(1, 1, -(2 ** 64));
+    expect(k.positionValuation(1, 1).mark).toBe(-(2n ** 63n));
+    // Room for one account: a second is refused, and changes nothing.
+    const before = k.stateHash();
+    expect([k.fill(2, 1, BUY, 1n, 1n), k.lastError()]).toEqual([0n, LotsError.NO_ACCOUNT_ROOM]);
+    expect(k.setInitialCash(2, 5n)).toBe(LotsError.NO_ACCOUNT_ROOM);
+    expect(k.stateHash()).toBe(before);
+  });
+});
+
 test('state hashes agree between the implementations and tell different states apart', () => {
   const a = new FifoLotsReference(16, 64);
   const b = new FifoLotsWasm(16, 64);
@@ -128,6 +188,19 @@ test(`differential: ${OPS} random fills, identical results after every fill (see
     const c2 = wasm.closedLots();
     if (c1.length !== c2.length || c1.some((c, j) => c.quantity !== c2[j]!.quantity || c.realized !== c2[j]!.realized || c.openPrice !== c2[j]!.openPrice)) {
       expect.fail(`seed ${SEED}, fill ${i}: closed lots differ`);
+    }
+    if (i % 97 === 0) {
+      // Value a random position at a random mark (now and then none: its last fill; or far beyond 2^53).
+      const a = rng.int(1, 5);
+      const s = rng.int(1, 4);
+      const mark = rng.chance(0.1) ? null : rng.chance(0.02) ? 2 ** 62 + rng.int(0, 1_000) * 2 ** 20 : 90_000_000 + rng.int(0, 2_000) * 10_000;
+      expect(wasm.value(a, s, mark), `seed ${SEED}, fill ${i}: value`).toBe(ref.value(a, s, mark));
+      if (rng.chance(0.1)) {
+        const cash = BigInt(rng.int(0, 1e9)) * 1_000_000n;
+        expect(wasm.setInitialCash(a, cash)).toBe(ref.setInitialCash(a, cash));
+      }
+      expect(wasm.positionValuation(a, s), `seed ${SEED}, fill ${i}: position ${a}/${s}`).toEqual(ref.positionValuation(a, s));
+      expect(wasm.accountValuation(a), `seed ${SEED}, fill ${i}: account ${a}`).toEqual(ref.accountValuation(a));
     }
     if (i % 1000 === 999) {
       expect(wasm.stateHash(), `seed ${SEED}, fill ${i}`).toBe(ref.stateHash());

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Output, type Pipeline, startPipeline } from '../fixtures/pipeline.js';
 import { encode, toTicks } from '../../src/wire/codec.js';
 import {
-  AccountPolicyT, AccountStatus, Body, CancelT, DeadLetterReason, Exchange, ExecReportT, ExecStatus, OrderT, OrderType, QuoteT, RejectReason, ReplaceT, Side,
+  AccountPolicyT, AccountStatus, Body, CancelT, DeadLetterReason, Exchange, ExecReportT, ExecStatus, OrderT, OrderType, QuoteT, RejectReason, ReplaceT, RiskAlertKind, Side,
   TimeInForce,
 } from '../../src/wire/generated/index.js';
 
@@ -166,6 +166,51 @@ describe('finished orders remembered (engine.rememberDoneOrders)', () => {
       expect(decisions(again)).toEqual([[true, RejectReason.NONE, '0n', '0n'], [false, RejectReason.DUPLICATE_ORDER_ID, '0n', '0n']]);
     } finally {
       await small.stop();
+    }
+  });
+});
+
+describe('valuation beyond 2^53', () => {
+  it('positions, P&L and the portfolio stay exact where doubles would round', async () => {
+    // 4,001 at about 2^44 ticks: values near 7 x 10^16, where doubles are 16 apart.
+    const Q = 4_001n;
+    const X = 2n ** 44n + 3n;
+    const M = X + 7n;
+    const gross = Q * M;
+    expect(BigInt(Number(gross))).not.toBe(gross);
+    const big = await startPipeline(1, { riskMonitor: { markIntervalMs: 0, positionLimit: 9e9, dailyLossLimit: 1_000_000 } });
+    try {
+      const cash = 2_000n * X + 3n;
+      await big.step([
+        [Body.Quote, Object.assign(new QuoteT(), { symbol: 'BIGV', exchange: Exchange.NYSE, bid: M - 1n, ask: M + 1n, last: M, tsNs: T0 })],
+        policy('HUGE1', {}),
+        policy('HUGE2', { initialCash: cash }),
+      ]);
+      await big.step([order('HUGE1', Side.SELL, Q, 0, { symbol: 'BIGV', price: X })]);
+      const out = await big.step([order('HUGE2', Side.BUY, Q, 0, { symbol: 'BIGV', price: X })]);
+      const of = (type: string, account: string) => out.filter((o) => o.type === type && o.account === account).map(({ tsNs: _t, ...rest }) => rest);
+      const n = (v: bigint) => `${v}n`;
+      // Bought 4,001 at X, marked at M = X + 7: unrealized 28,007; the seller's is the opposite.
+      expect(of('Position', 'HUGE2')).toEqual([
+        { type: 'Position', account: 'HUGE2', symbol: 'BIGV', quantity: n(Q), avgPrice: n(X), realizedPnl: '0n', unrealizedPnl: '28007n', markPrice: n(M) },
+      ]);
+      expect(of('Position', 'HUGE1')).toEqual([
+        { type: 'Position', account: 'HUGE1', symbol: 'BIGV', quantity: n(-Q), avgPrice: n(X), realizedPnl: '0n', unrealizedPnl: '-28007n', markPrice: n(M) },
+      ]);
+      expect(of('PnL', 'HUGE2')).toEqual([{ type: 'PnL', account: 'HUGE2', symbol: null, realized: '0n', unrealized: '28007n' }]);
+      // Cash: 2,000 X + 3 - 4,001 X; equity adds the position's 4,001 M; leverage: gross x 10,000 / equity, truncated.
+      const equity = cash - Q * X + gross;
+      expect(of('Portfolio', 'HUGE2')).toEqual([{
+        type: 'Portfolio', account: 'HUGE2', cash: n(cash - Q * X), equity: n(equity), grossExposure: n(gross),
+        leverageBp: Number((gross * 10_000n) / equity), realizedPnl: '0n', unrealizedPnl: '28007n',
+      }]);
+      // |4,001 x M| is above the 9e9 limit (in ticks, 9e15): exceeded, for each side.
+      expect(out.filter((o) => o.type === 'RiskAlert').map((a) => [a.account, a.symbol, a.kind, a.positionSize, a.limit, a.currentPnl])).toEqual([
+        ['HUGE1', 'BIGV', RiskAlertKind.POSITION_LIMIT_EXCEEDED, n(-Q), n(P(9e9)), '-28007n'],
+        ['HUGE2', 'BIGV', RiskAlertKind.POSITION_LIMIT_EXCEEDED, n(Q), n(P(9e9)), '28007n'],
+      ]);
+    } finally {
+      await big.stop();
     }
   });
 });
