@@ -141,6 +141,8 @@ export class TradeEngine implements Job {
   private readonly execCounters = new Map<string, { hash: number; n: number }>();
   private readonly partitionOfKey = new Map<string, number>();
   private readonly markOut = { price: 0, tsNs: 0 };
+  /** The board price last handed to the risk state as each symbol's mark, by symbol id (NaN or absent: none, or a last fill's). */
+  private readonly riskMarks: number[] = [];
   /** Latest event time seen, for outputs that time itself drives (marking to market). */
   private eventNs = 0n;
   private nextMarkNs = 0;
@@ -286,9 +288,23 @@ export class TradeEngine implements Job {
     return p;
   }
 
-  private mark(acc: Account, symbolId: number, holding: Holding | undefined): bigint {
-    if (this.ctx.prices.read(symbolId - 1, this.markOut)) return BigInt(this.markOut.price);
-    return holding ? this.lots.memoryView().getBigInt64(holding.at + POSITION_FIELDS.lastFill, true) : 0n;
+  /**
+   * Gives the risk state the symbol's mark for a check: the board's price, else the account's last
+   * fill price in it. The board's price is handed over only when it moved (no BigInt made per order).
+   */
+  private markForRisk(symbolId: number, holding: Holding | undefined): void {
+    if (this.ctx.prices.read(symbolId - 1, this.markOut)) {
+      if (this.markOut.price > 0 && this.markOut.price !== this.riskMarks[symbolId]) {
+        this.risk.setMark(symbolId, BigInt(this.markOut.price));
+        this.riskMarks[symbolId] = this.markOut.price;
+      }
+      return;
+    }
+    const m = holding ? this.lots.memoryView().getBigInt64(holding.at + POSITION_FIELDS.lastFill, true) : 0n;
+    if (m > 0n) {
+      this.risk.setMark(symbolId, m);
+      this.riskMarks[symbolId] = NaN;
+    }
   }
 
   /** Whether any of the account's marks moved since its last valuation. */
@@ -332,12 +348,13 @@ export class TradeEngine implements Job {
     } else if (this.orders.has(key)) {
       reason = RejectReason.DUPLICATE_ORDER_ID;
     } else {
-      const m = this.mark(acc, symbolId, acc.holdings.get(symbolId));
-      if (m > 0n) this.risk.setMark(symbolId, m);
-      const v = this.risk.check(acc.id, symbolId, o.side(), qty, needsPrice ? price : 0n);
-      reason = v.reason;
-      limit = v.limit;
-      value = v.value;
+      this.markForRisk(symbolId, acc.holdings.get(symbolId));
+      // The limit and value a rejection names are read only for a rejection (0 when accepted).
+      reason = this.risk.checkReason(acc.id, symbolId, o.side(), qty, needsPrice ? price : 0n);
+      if (reason !== RejectReason.NONE) {
+        limit = this.risk.lastLimit();
+        value = this.risk.lastValue();
+      }
     }
     this.emitDecision(orderId, accName, symbol, reason, limit, value, ts, f);
     if (reason !== RejectReason.NONE) return;

@@ -263,6 +263,16 @@ export class PreTradeRiskWasm implements PreTradeRisk {
     const reason = this.exports.check(account, symbol, side, quantity, price);
     return { reason, limit: this.exports.lastLimit(), value: this.exports.lastValue() };
   }
+  /** check() without its verdict object: the reason; lastLimit() and lastValue() give the rest (0n when accepted). */
+  checkReason(account: number, symbol: number, side: number, quantity: bigint, price: bigint): RejectReason {
+    return this.exports.check(account, symbol, side, quantity, price);
+  }
+  lastLimit(): bigint {
+    return this.exports.lastLimit();
+  }
+  lastValue(): bigint {
+    return this.exports.lastValue();
+  }
   fill(account: number, symbol: number, side: number, quantity: bigint): RejectReason {
     return this.exports.fill(account, symbol, side, quantity);
   }

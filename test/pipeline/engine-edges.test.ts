@@ -71,6 +71,27 @@ describe('pending exposure', () => {
   });
 });
 
+describe('marks', () => {
+  it('a market order is checked at the symbol\'s latest mark, each time it moves', async () => {
+    await pipeline.step([policy('MKTA', { maxOrderNotional: P(10_000) })]);
+    const quote = (last: number): [Body, QuoteT] => [Body.Quote, Object.assign(new QuoteT(), { symbol: 'MKT', exchange: Exchange.NYSE, bid: P(last - 1), ask: P(last + 1), last: P(last), tsNs: T0 })];
+    const market = () => order('MKTA', Side.BUY, 90n, 0, { symbol: 'MKT', type: OrderType.MARKET, tif: TimeInForce.IOC, price: 0n });
+    const results: unknown[] = [];
+    for (const last of [100, 120, 120, 100, 112]) {
+      await pipeline.step([quote(last)]);
+      results.push(...decisions(await pipeline.step([market()])));
+    }
+    // 90 x 100 = 9,000 and 90 x 112 = 10,080 against a 10,000 limit; 90 x 120 = 10,800.
+    expect(results).toEqual([
+      [true, RejectReason.NONE, '0n', '0n'],
+      [false, RejectReason.MAX_ORDER_NOTIONAL, `${P(10_000)}n`, `${P(10_800)}n`],
+      [false, RejectReason.MAX_ORDER_NOTIONAL, `${P(10_000)}n`, `${P(10_800)}n`],
+      [true, RejectReason.NONE, '0n', '0n'],
+      [false, RejectReason.MAX_ORDER_NOTIONAL, `${P(10_000)}n`, `${P(10_080)}n`],
+    ]);
+  });
+});
+
 describe('order ids', () => {
   it('ids either side of 2^53 (keyed as numbers below it, as bigints from it) trade, report and cancel as themselves', async () => {
     await pipeline.step([policy('BIG1', {}), policy('BIG2', {})]);
