@@ -29,7 +29,6 @@ import { HeldOrders } from './held-orders.js';
 import { RecentWindow } from './recent-window.js';
 import { type MonitorLevel, RiskMonitor, type RiskAlertFacts } from './risk-monitor.js';
 
-const BUY = 1;
 const utf8 = new TextEncoder();
 
 interface Holding extends MonitorLevel {
