@@ -44,6 +44,8 @@ export class SimulatorSource implements Source {
   private readonly baseRate: number;
   private readonly maxEvents: number;
   private readonly fromSchedule: boolean;
+  /** The frames of one burst, made before any is handed over. */
+  private readonly burst: Uint8Array[] = [];
   private stopped = false;
   private paused = false;
   private speed = 1;
@@ -114,16 +116,19 @@ export class SimulatorSource implements Source {
       }
       const now = monotonicNs();
       const due = Math.min(this.anchorCount + Math.floor(((now - this.anchorNs) * this.rate) / 1e9), this.maxEvents);
-      let burst = 0;
-      while (this.sent < due && burst < BURST && !this.stopped) {
+      // The burst is made first and handed over back to back: the runtime publishes what it took at the
+      // end of the caller's run, so making frames between hand-overs would hold the earlier ones back
+      // (and, timed from 'send', count the making of the later ones in their latency).
+      const burst = this.burst;
+      burst.length = 0;
+      for (let k = Math.min(due - this.sent, BURST); k > 0; k--) burst.push(this.simulator.next().frame);
+      for (let k = 0; k < burst.length && !this.stopped; k++) {
         // Without an origin the runtime stamps the frame as it takes it.
         const planned = this.fromSchedule ? this.anchorNs + ((this.sent - this.anchorCount) * 1e9) / this.rate : undefined;
-        const frame = this.simulator.next().frame;
-        const r = sink.ingest(frame, this.name, planned);
-        if (r === Ingest.FULL) await this.send(sink, frame, planned);
+        const r = sink.ingest(burst[k]!, this.name, planned);
+        if (r === Ingest.FULL) await this.send(sink, burst[k]!, planned);
         else this.count(r);
         this.sent++;
-        burst++;
       }
       this.behindNs = Math.max(0, now - (this.anchorNs + ((this.sent - this.anchorCount) * 1e9) / this.rate));
       // Wait for the next event's time (timers are millisecond-grained: send what is due then).
