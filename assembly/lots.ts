@@ -308,7 +308,12 @@ export function value(account: u32, symbol: u32, mark: f64, hasMark: bool): i32 
     if (error == OK) error = NO_POSITION;
     return error;
   }
+  // A fill makes the account's record before its position's, so a position always has one.
   const a = findAccount(account, false);
+  if (a == 0) {
+    error = NO_POSITION;
+    return error;
+  }
   const m: i64 = hasMark ? <i64>mark : load<i64>(p, P_LAST_FILL);
   const qty = load<i64>(p, P_QTY);
   const mv = qty * m;

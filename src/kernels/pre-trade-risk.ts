@@ -260,8 +260,8 @@ export class PreTradeRiskWasm implements PreTradeRisk {
     return this.exports.addPnl(account, delta);
   }
   check(account: number, symbol: number, side: number, quantity: bigint, price: bigint): RiskVerdict {
-    const reason = this.exports.check(account, symbol, side, quantity, price);
-    return { reason, limit: this.exports.lastLimit(), value: this.exports.lastValue() };
+    const reason = this.checkReason(account, symbol, side, quantity, price);
+    return { reason, limit: this.lastLimit(), value: this.lastValue() };
   }
   /** check() without its verdict object: the reason; lastLimit() and lastValue() give the rest (0n when accepted). */
   checkReason(account: number, symbol: number, side: number, quantity: bigint, price: bigint): RejectReason {
