@@ -6,11 +6,12 @@ const HELP = `tickwave ${VERSION}: an embeddable streaming runtime for real-time
 
 Usage:
   tickwave run [--rate N] [--seed N] [--traders N] [--workers N] [--partitions N] [--duration S]
-              [--scenario crash|spike|arbitrage[@S]] [--config FILE] [--interval MS]
+              [--scenario crash|spike|arbitrage[@S]] [--config FILE] [--interval MS] [--egress-spin-ms MS]
                                     run the main job: the trading pipeline in this process on the
                                     built-in market simulator (N events/s, default 20,000), with a live
                                     status; Ctrl-C stops it and prints a summary. --config: a JSON file
-                                    of job thresholds (see the README)
+                                    of job thresholds (see the README); --egress-spin-ms: poll for
+                                    outputs that long before parking (lower latency, more CPU)
               [--kafka BROKERS] [--group ID] [--prefix P] [--topic-partitions N] [--stage-topic]
                                     with --kafka (or KAFKA_BROKERS): consume market data, orders and
                                     policies from Kafka instead, and produce every output there;

@@ -39,6 +39,8 @@ export interface RunOptions {
   host: string;
   token: string | null;
   wsAuth: boolean;
+  /** The runtime's egressSpinMs: how long the main thread polls for outputs before it parks. */
+  egressSpinMs: number;
 }
 
 interface Io {
@@ -46,7 +48,7 @@ interface Io {
   err: (line: string) => void;
 }
 
-const OPTIONS = ['--rate', '--seed', '--traders', '--workers', '--partitions', '--duration', '--scenario', '--config', '--interval', '--kafka', '--group', '--prefix', '--topic-partitions', '--port', '--host', '--token'];
+const OPTIONS = ['--rate', '--seed', '--traders', '--workers', '--partitions', '--duration', '--scenario', '--config', '--interval', '--kafka', '--group', '--prefix', '--topic-partitions', '--port', '--host', '--token', '--egress-spin-ms'];
 const FLAGS = ['--no-server', '--ws-auth', '--stage-topic'];
 
 /** Parses `run`'s options; a bad one is refused with a message naming it. */
@@ -104,6 +106,7 @@ export function parseRunOptions(args: string[], env: NodeJS.ProcessEnv = process
     host: given.string('--host') ?? '127.0.0.1',
     token: tokenOption(given.string('--token') ?? env.TICKWAVE_TOKEN ?? null),
     wsAuth: given.has('--ws-auth'),
+    egressSpinMs: num('--egress-spin-ms', 0, (v) => v >= 0 && v <= 1_000, 'milliseconds from 0 to 1000'),
   };
 }
 
@@ -217,7 +220,9 @@ export async function runCommand(args: string[], io: Io, control: { tty?: boolea
   }
   // Across processes an order may reach its book twice (routed again after a crash): books remember.
   const jobs = tradingJobs(opts.stageTopic ? withRoutedMemory(opts.config) : opts.config);
-  const rt = await startRuntime({ jobs, workers: opts.workers, partitions: opts.partitions, sources: [source], ...(onRoute ? { routing: 'main', onRoute } : {}) });
+  const rt = await startRuntime({
+    jobs, workers: opts.workers, partitions: opts.partitions, sources: [source], egressSpinMs: opts.egressSpinMs, ...(onRoute ? { routing: 'main', onRoute } : {}),
+  });
   kafkaSink?.attach(rt);
   let server: TickwaveServer | null = null;
   if (opts.port !== null) {

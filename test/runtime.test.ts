@@ -119,6 +119,19 @@ describe('runtime', () => {
     expect(outOfOrder).toBe(0);
   });
 
+  test('egressSpinMs: the main thread polls 5 ms past each output, and quiet spells between bursts lose nothing', async () => {
+    const { echoed, stats } = await run({ jobOptions: { echo: true }, egressSpinMs: 5 }, async (rt) => {
+      for (let burst = 0; burst < 10; burst++) {
+        for (let i = burst * 1_000; i < (burst + 1) * 1_000; i++) await rt.ingestAsync(quote(i));
+        // Longer than the spin, so the main thread parks between some bursts and polls through others.
+        await new Promise((r) => setTimeout(r, burst % 2 === 0 ? 2 : 12));
+      }
+    });
+    expect(echoed.length).toBe(10_000);
+    expect(stats.output).toBe(10_000 + 2);
+    expect(echoed.map((e) => e.volume).sort((a, b) => a - b)).toEqual(Array.from({ length: 10_000 }, (_, i) => i));
+  });
+
   test('block policy: a full ring answers FULL and the source waits; nothing is lost', async () => {
     let full = 0;
     const { summaries, stats } = await run({ ringBytes: 4096, jobOptions: { spinNs: 20_000 } }, async (rt) => {
@@ -226,6 +239,8 @@ describe('runtime', () => {
     await expect(startRuntime({ job: JOB, partitions: 1.5 })).rejects.toThrow('partitions must be an integer from 1 to 65535, got 1.5');
     await expect(startRuntime({ job: JOB, backPressure: 'wait' as never })).rejects.toThrow('backPressure must be "block" or "drop", got "wait"');
     await expect(startRuntime({ job: JOB, ringBytes: 1000 })).rejects.toThrow('ring capacity must be a power of two');
+    await expect(startRuntime({ job: JOB, egressSpinMs: -1 })).rejects.toThrow('egressSpinMs must be a number of ms from 0 to 1000, got -1');
+    await expect(startRuntime({ job: JOB, egressSpinMs: '2' as never })).rejects.toThrow('egressSpinMs must be a number of ms from 0 to 1000, got "2"');
     await expect(startRuntime({ job: join(import.meta.dirname, 'fixtures/jobs/missing.mjs'), workers: 1 })).rejects.toThrow('tickwave: worker 0 failed');
   });
 });
