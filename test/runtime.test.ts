@@ -373,3 +373,65 @@ describe('several jobs, stages and ticks', () => {
     await expect(startRuntime({ job: STAGES, sources: [{ name: 'x' } as never] })).rejects.toThrow('sources[0] must have run(sink) and stop()');
   });
 });
+
+describe('checkpoint(): what was given before it is done, while later frames flow on', () => {
+  const RELAY = join(import.meta.dirname, 'fixtures/jobs/relay.mjs');
+  const RELAYED = 235;
+  const BEFORE = 2_000;
+  const HELD = 200;
+
+  /** Quote `id`, held in the relay (bid size 1) or not. */
+  const relayQuote = (id: number, held: boolean): Uint8Array => encode(Body.Quote, new QuoteT(SYMBOLS[id % SYMBOLS.length]!, Exchange.NYSE, 1n, 2n, held ? 1n : 0n, 7n, 1n, BigInt(id), 0n));
+
+  async function relayRun(extra: Partial<RuntimeOptions>, hops: number): Promise<{ rt: Runtime; gate: Int32Array; relayed: number[] }> {
+    const gate = new Int32Array(new SharedArrayBuffer(4));
+    const rt = await startRuntime({ jobs: [{ module: RELAY, options: { gate: gate.buffer, hops, spinNs: 20_000 } }], workers: 2, partitions: 4, ...extra });
+    const relayed: number[] = [];
+    rt.onOutput((view, at, _length, type) => {
+      if (type === RELAYED) relayed.push(view.getUint32(at, true));
+    });
+    return { rt, gate, relayed };
+  }
+
+  test.each(['direct', 'main'] as const)('routing %s: every frame given before it has gone through its four hops; the held ones given after are still going round', async (routing) => {
+    const { rt, gate, relayed } = await relayRun({ routing }, 3);
+    try {
+      for (let id = 0; id < BEFORE; id++) expect(await rt.ingestAsync(relayQuote(id, false))).toBe(Ingest.OK);
+      const done = rt.checkpoint(20_000);
+      for (let id = BEFORE; id < BEFORE + HELD; id++) expect(await rt.ingestAsync(relayQuote(id, true))).toBe(Ingest.OK);
+      await done;
+      // 2,000 quotes x 4 frames x 20 µs is 160 ms of work: none of it may be left, and none of the held.
+      expect([...relayed].sort((a, b) => a - b)).toEqual(Array.from({ length: BEFORE }, (_, i) => i));
+      // A second checkpoint covers the held frames: it cannot end while they go round.
+      await expect(rt.checkpoint(300)).rejects.toThrow('tickwave: checkpoint timed out after 300 ms waiting for the frames given before it to be handled');
+      Atomics.store(gate, 0, 1);
+      await rt.checkpoint(20_000);
+      expect(relayed.length).toBe(BEFORE + HELD);
+      expect(new Set(relayed).size).toBe(BEFORE + HELD);
+    } finally {
+      Atomics.store(gate, 0, 1);
+      await rt.stop();
+    }
+  });
+
+  test('frames handed out of the process (onRoute) count as handled', async () => {
+    const out: number[] = [];
+    const { rt, gate } = await relayRun({ routing: 'main', onRoute: (frame) => out.push(new DataView(frame.buffer, frame.byteOffset).getUint32(0, true)) }, 0);
+    try {
+      for (let id = 0; id < BEFORE; id++) expect(await rt.ingestAsync(relayQuote(id, false))).toBe(Ingest.OK);
+      await rt.checkpoint(20_000);
+      expect(out.sort((a, b) => a - b)).toEqual(Array.from({ length: BEFORE }, (_, i) => i));
+    } finally {
+      Atomics.store(gate, 0, 1);
+      await rt.stop();
+    }
+  });
+
+  test('after a worker crashed, a checkpoint is refused (the frames it held are lost), naming the worker', async () => {
+    const rt = await startRuntime({ jobs: [{ module: JOB, options: { throwAt: 5 } }], workers: 1, partitions: 2 });
+    rt.onWorkerCrash(() => {});
+    for (let i = 0; i < 10; i++) rt.ingest(quote(i));
+    await expect(rt.checkpoint(5_000)).rejects.toThrow('tickwave: checkpoint refused: worker 0 crashed, and the frames it held are lost');
+    await rt.stop();
+  });
+});

@@ -79,7 +79,16 @@ export function deadLetterReason(r: Rejection): DeadLetterReason {
 export class KafkaSink {
   private readonly producer: InstanceType<typeof rdkafka.Producer>;
   private readonly prefix: string;
-  private readonly waiting: { topic: string; partition: number | null; value: Buffer; key: Buffer | null }[] = [];
+  private readonly waiting: { topic: string; partition: number | null; value: Buffer; key: Buffer | null; mark: number }[] = [];
+  /**
+   * Messages sent and not yet reported (delivered or failed), by the mark they were sent under, oldest
+   * mark first. A delivery report names its message's mark (librdkafka's opaque): reports come in
+   * order within a partition but not across them, so a count of reports cannot tell what was delivered.
+   */
+  private readonly unreported = new Map<number, number>();
+  /** The mark messages are sent under; delivered() moves it on. */
+  private mark = 0;
+  private readonly markWaiters: { mark: number; resolve: () => void }[] = [];
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly counters = { produced: 0, delivered: 0, failed: 0, deadLetters: 0, replayed: 0, routed: 0 };
   private readonly errors: string[] = [];
@@ -95,11 +104,12 @@ export class KafkaSink {
       { 'metadata.broker.list': o.brokers, ...DEFAULT_PRODUCER_CONFIG, ...config } as never,
       { ...DEFAULT_PRODUCER_TOPIC_CONFIG, ...(partitioner === undefined ? {} : { partitioner }) } as never,
     );
-    this.producer.on('delivery-report', (err) => {
+    this.producer.on('delivery-report', (err, report) => {
       if (err) {
         this.counters.failed++;
         this.error(new Error(`kafka: delivery failed: ${err.message}`));
       } else this.counters.delivered++;
+      this.reported((report as { opaque?: number } | undefined)?.opaque ?? this.oldestMark());
     });
     this.producer.on('event.error', (err) => this.error(new Error(`kafka producer: ${err.message}`)));
   }
@@ -142,7 +152,33 @@ export class KafkaSink {
 
   private send(topic: string, value: Buffer, key: Buffer | null, partition: number | null = null): void {
     this.counters.produced++;
-    if (this.waiting.length > 0 || !this.tryProduce(topic, partition, value, key)) this.wait(topic, partition, value, key);
+    const mark = this.mark;
+    this.unreported.set(mark, (this.unreported.get(mark) ?? 0) + 1);
+    if (this.waiting.length > 0 || !this.tryProduce(topic, partition, value, key, mark)) this.wait(topic, partition, value, key, mark);
+  }
+
+  /** A message sent under `mark` is delivered or failed. */
+  private reported(mark: number): void {
+    const left = (this.unreported.get(mark) ?? 1) - 1;
+    if (left > 0) {
+      this.unreported.set(mark, left);
+      return;
+    }
+    this.unreported.delete(mark);
+    const oldest = this.oldestMark();
+    for (let i = this.markWaiters.length - 1; i >= 0; i--) {
+      const w = this.markWaiters[i]!;
+      if (w.mark < oldest) {
+        this.markWaiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  }
+
+  /** The oldest mark with messages not yet reported (the current one when there are none). */
+  private oldestMark(): number {
+    for (const mark of this.unreported.keys()) return mark;
+    return this.mark;
   }
 
   /**
@@ -175,25 +211,26 @@ export class KafkaSink {
     }
   }
 
-  private tryProduce(topic: string, partition: number | null, value: Buffer, key: Buffer | null): boolean {
+  private tryProduce(topic: string, partition: number | null, value: Buffer, key: Buffer | null, mark: number): boolean {
     try {
-      this.producer.produce(topic, partition, value, key);
+      this.producer.produce(topic, partition, value, key, null, mark);
       return true;
     } catch (e) {
       if ((e as { code?: number }).code === QUEUE_FULL) return false;
       this.counters.failed++;
       this.error(e as Error);
+      this.reported(mark);
       return true;
     }
   }
 
   /** librdkafka's queue is full: keep the message in order and retry shortly (never dropped). */
-  private wait(topic: string, partition: number | null, value: Buffer, key: Buffer | null): void {
-    this.waiting.push({ topic, partition, value, key });
+  private wait(topic: string, partition: number | null, value: Buffer, key: Buffer | null, mark: number): void {
+    this.waiting.push({ topic, partition, value, key, mark });
     this.retryTimer ??= setInterval(() => {
       while (this.waiting.length > 0) {
         const m = this.waiting[0]!;
-        if (!this.tryProduce(m.topic, m.partition, m.value, m.key)) return;
+        if (!this.tryProduce(m.topic, m.partition, m.value, m.key, m.mark)) return;
         this.waiting.shift();
       }
       clearInterval(this.retryTimer!);
@@ -249,14 +286,31 @@ export class KafkaSink {
     };
   }
 
-  /** Resolves when every message produced so far is delivered (or failed, counted in stats). */
+  /**
+   * Resolves when every message produced before the call is delivered (or failed, counted in stats),
+   * while later ones go on: what a source's commit waits for. Delivery reports are taken every 10 ms.
+   */
+  delivered(timeoutMs = 30_000): Promise<void> {
+    const mark = this.mark++;
+    if (this.oldestMark() > mark) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const waiter = { mark, resolve: () => (clearTimeout(timer), resolve()) };
+      const timer = setTimeout(() => {
+        this.markWaiters.splice(this.markWaiters.indexOf(waiter), 1);
+        let left = 0;
+        for (const [m, n] of this.unreported) if (m <= mark) left += n;
+        reject(new Error(`kafka: ${left} messages not delivered after ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.markWaiters.push(waiter);
+    });
+  }
+
+  /** Resolves when every message produced so far is delivered (or failed, counted in stats), sending them at once. */
   async flush(timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    const target = this.counters.produced;
-    while (this.counters.delivered + this.counters.failed < target) {
-      if (Date.now() > deadline) throw new Error(`kafka: ${target - this.counters.delivered - this.counters.failed} messages not delivered after ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => this.producer.flush(100, () => resolve()));
-    }
+    let done = false;
+    const delivered = this.delivered(timeoutMs).finally(() => (done = true));
+    while (!done) await Promise.race([delivered, new Promise<void>((resolve) => this.producer.flush(100, () => resolve()))]);
+    await delivered;
   }
 
   stats(): KafkaSinkStats {

@@ -13,13 +13,16 @@
 // topics therefore keep their history (retention or compaction to suit). Then it goes on live.
 //
 // Offsets: committed only after the frames' effects are processed: every commitIntervalMs the
-// source stops taking messages, waits until the runtime has handled every frame it was given and
-// delivered their outputs, waits for the output sink's delivery reports, then commits. The periodic
-// commit is sent without waiting for the broker's answer (a synchronous commit held the event loop,
-// and with it every output, for a round trip to the group coordinator); a failed one is counted, and
-// the next covers its offsets. The commit before partitions are let go or the source closes waits
-// for the answer. A restart resumes after the last commit (at least once; the engine's outputs carry
-// ids that repeat exactly).
+// source notes each partition's next offset, waits until the runtime has handled every frame it was
+// given by then and delivered their outputs (a runtime checkpoint), and until the output sink has
+// delivery reports for every message it was given by then, then commits the noted offsets. All the
+// while it goes on taking messages: the commit waits in the background (stopping the stream for it
+// held every tick that arrived meanwhile, 7-8 ms once a second). The periodic commit is sent without
+// waiting for the broker's answer (a synchronous commit held the event loop, and with it every
+// output, for a round trip to the group coordinator); a failed one is counted, and the next covers
+// its offsets. The commit before partitions are let go or the source closes waits for the answer. A
+// restart resumes after the last commit (at least once; the engine's outputs carry ids that repeat
+// exactly).
 // Back-pressure: the source waits while the owner's ring is full; when it stays full past 50 ms the
 // source pauses its partitions, and resumes them when there is room again.
 // Values: one Envelope, or a batch of them (src/kafka/frame-batch.ts); a batch's frames are handed
@@ -254,6 +257,8 @@ export class KafkaSource implements Source {
   }
   /** A periodic commit failed: the next one sends every partition's offset. */
   private recommit = false;
+  /** The periodic commit waiting in the background, if one is. */
+  private committing: Promise<void> | null = null;
   /** A revoke is waiting for the run loop to drain, commit and unassign. */
   private revoked = false;
   private closing = false;
@@ -284,6 +289,8 @@ export class KafkaSource implements Source {
       while (!this.stopped) {
         if (this.failure) throw this.failure;
         if (this.revoked) {
+          await this.committing;
+          if (this.failure) throw this.failure;
           await this.commit(sink, true);
           this.consumer.unassign();
           this.assigned = [];
@@ -306,12 +313,22 @@ export class KafkaSource implements Source {
           const stopped = this.hand(sink, m, 0);
           if (stopped >= 0) await this.handWaiting(sink, m, stopped);
         }
-        if (Date.now() >= nextCommit) {
-          await this.commit(sink);
-          nextCommit = Date.now() + interval;
+        if (this.committing === null && Date.now() >= nextCommit) {
+          this.committing = this.commit(sink).then(
+            () => {
+              this.committing = null;
+              nextCommit = Date.now() + interval;
+            },
+            (e: unknown) => {
+              this.failure ??= e instanceof Error ? e : new Error(String(e));
+              this.committing = null;
+            },
+          );
         }
         if (messages.length === 0) await sleep(2);
       }
+      await this.committing;
+      if (this.failure) throw this.failure;
       await this.commit(sink, true);
     } finally {
       this.closing = true;
@@ -454,7 +471,10 @@ export class KafkaSource implements Source {
     return envelope < 0 ? value : value.subarray(envelope, envelope + this.recordLength[0]!);
   }
 
-  /** Commits what the runtime has processed and the sink delivered (the source takes nothing meanwhile); `waitForBroker` for its answer. */
+  /**
+   * Commits the offsets of what was handed to the runtime so far, once the runtime has processed it and
+   * the sink delivered its outputs (the stream flows on meanwhile); `waitForBroker` for the answer.
+   */
   private async commit(sink: SourceSink, waitForBroker = false): Promise<void> {
     const offsets: { topic: string; partition: number; offset: number }[] = [];
     // Taken before the waits below: a failure reported during them is retried by the next commit.
@@ -468,8 +488,8 @@ export class KafkaSource implements Source {
       }
     }
     if (offsets.length === 0) return;
-    await sink.whenIdle(60_000);
-    await this.o.sink.flush(60_000);
+    await sink.checkpoint(60_000);
+    await this.o.sink.delivered(60_000);
     if (waitForBroker) this.consumer.commitSync(offsets);
     else this.consumer.commit(offsets);
   }

@@ -98,6 +98,16 @@ class RingSide {
     this.mask = capacity - 1;
   }
 
+  /** How far the producer has published (bytes, mod 2^32). */
+  published(): number {
+    return Atomics.load(this.i32, HEAD) >>> 0;
+  }
+
+  /** Whether the consumer has released everything up to `position` (a published() reading). */
+  releasedUpTo(position: number): boolean {
+    return ((Atomics.load(this.i32, TAIL) - position) | 0) >= 0;
+  }
+
   stats(): RingStats {
     const f = this.f64;
     return {

@@ -12,6 +12,12 @@ import type { JobStageTiming } from './stage-timing.js';
  */
 export const FLAG_ROUTED = 1;
 
+/**
+ * Flag bit in the frame header: the parity of the checkpoint epoch the frame belongs to (the epoch of
+ * its input, for a routed frame). Runtime.checkpoint() waits for every frame of the old parity.
+ */
+export const FLAG_EPOCH = 2;
+
 /** Message types from 240 up are control frames on rings, never messages. */
 export const CONTROL_BARRIER = 250;
 

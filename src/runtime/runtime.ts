@@ -13,8 +13,8 @@ import { createRingRegion, frameSlot, RingConsumer, RingProducer, ringStats, typ
 import { frameFlags, frameIngressNsNumber, framePartition, frameType, writeFrameHeaderFast } from '../wire/frame-header.js';
 import { type Rejection, Verifier } from '../wire/verifier.js';
 import { monotonicNs } from './clock.js';
-import { CONTROL_STOP, CONTROL_TIMING_EPOCH, createControl, WORKER_ACTIVITY, WORKER_IDLE, WORKER_SPILLED, workerSlot } from './control.js';
-import { FLAG_ROUTED, type JobSpec } from './job.js';
+import { CHECKPOINT_EPOCH, CHECKPOINT_IN_FLIGHT, checkpointSlot, CONTROL_STOP, CONTROL_TIMING_EPOCH, createControl, WORKER_ACTIVITY, WORKER_IDLE, WORKER_SPILLED, workerSlot } from './control.js';
+import { FLAG_EPOCH, FLAG_ROUTED, type JobSpec } from './job.js';
 import { OutputEvents, type OutputStage, type RuntimeEventName, type RuntimeEvents } from './output-events.js';
 import { REPLAY_ORIGIN, type Source } from './source.js';
 import type { LatencyHistogram } from '../metrics/histogram.js';
@@ -204,7 +204,17 @@ export class Runtime {
   private readonly crashes: WorkerCrash[] = [];
   private readonly seq: number[];
   private readonly droppedByPartition: number[];
-  private readonly pendingRoutes: { frame: Uint8Array; type: number; partition: number; originNs: number }[] = [];
+  private readonly pendingRoutes: { frame: Uint8Array; type: number; partition: number; flags: number; originNs: number }[] = [];
+  /** The checkpoint epoch's parity as a frame flag: every frame given now is marked with it. */
+  private epochFlag = 0;
+  /** Frames given in this epoch: added to its in-flight count when a checkpoint closes it. */
+  private givenThisEpoch = 0;
+  /** The last checkpoint asked for (each waits for the one before it). */
+  private lastCheckpoint: Promise<void> = Promise.resolve();
+  /** Checkpoints asked for and not yet settled. */
+  private openCheckpoints = 0;
+  /** The in-flight slot of the epoch closed last, until it has drained (-1: none). */
+  private undrained = -1;
   private counters = { ingested: 0, rejected: 0, full: 0, dropped: 0, output: 0, routedViaMain: 0, routedOut: 0, handlerErrors: 0 };
   private readonly routeHandler: RouteHandler | null;
   private stopping = false;
@@ -385,10 +395,11 @@ export class Runtime {
     const type = this.verify(frame, source);
     if (type <= 0) return Ingest.REJECTED;
     if (!this.state[partition % this.workers]!.alive) return Ingest.WORKER_DOWN;
-    if (this.enqueueRouted(frame, type, partition, originNs ?? monotonicNs()) === Ingest.FULL) {
+    if (this.enqueueRouted(frame, type, partition, FLAG_ROUTED | this.epochFlag, originNs ?? monotonicNs()) === Ingest.FULL) {
       this.counters.full++;
       return Ingest.FULL;
     }
+    this.givenThisEpoch++;
     this.counters.ingested++;
     return Ingest.OK;
   }
@@ -406,8 +417,9 @@ export class Runtime {
       this.droppedByPartition[partition]!++;
       return Ingest.DROPPED;
     }
-    writeFrameHeaderFast(p.view, at, frame.length, type, partition, ++this.seq[st.id]!, originNs);
+    writeFrameHeaderFast(p.view, at, frame.length, type, partition, ++this.seq[st.id]!, originNs, this.epochFlag);
     p.u8.set(frame, at + 24);
+    this.givenThisEpoch++;
     if (st.inboundStamps !== null) {
       const now = monotonicNs();
       st.inboundStamps.stamp(at, now);
@@ -510,7 +522,8 @@ export class Runtime {
   private readonly deliver = (view: DataView, at: number, length: number): void => {
     const type = frameType(view, at);
     const partition = framePartition(view, at);
-    if ((frameFlags(view, at) & FLAG_ROUTED) !== 0) {
+    const flags = frameFlags(view, at);
+    if ((flags & FLAG_ROUTED) !== 0) {
       // Routing through the main thread: re-enter the owner's ring, in order, never dropped.
       this.counters.routedViaMain++;
       const frame = new Uint8Array(view.buffer, at + 24, length);
@@ -522,10 +535,12 @@ export class Runtime {
         } catch (e) {
           this.handlerError(e);
         }
+        // Handed out of the process (its delivery is the handler's to wait for): handled, for its epoch.
+        Atomics.sub(this.control, checkpointSlot(this.workers) + CHECKPOINT_IN_FLIGHT + ((flags & FLAG_EPOCH) >> 1), 1);
         return;
       }
-      if (this.pendingRoutes.length > 0 || this.enqueueRouted(frame, type, partition, originNs) === Ingest.FULL) {
-        this.pendingRoutes.push({ frame: frame.slice(), type, partition, originNs });
+      if (this.pendingRoutes.length > 0 || this.enqueueRouted(frame, type, partition, flags, originNs) === Ingest.FULL) {
+        this.pendingRoutes.push({ frame: frame.slice(), type, partition, flags, originNs });
       }
       return;
     }
@@ -552,11 +567,12 @@ export class Runtime {
     if (this.counters.handlerErrors === 1) console.error(`tickwave: an input or output handler threw (counted in stats().handlerErrors): ${e instanceof Error ? e.stack : String(e)}`);
   }
 
-  private enqueueRouted(frame: Uint8Array, type: number, partition: number, originNs: number): IngestResult {
+  /** A routed frame into its owner's ring; `flags`: FLAG_ROUTED and its epoch. */
+  private enqueueRouted(frame: Uint8Array, type: number, partition: number, flags: number, originNs: number): IngestResult {
     const st = this.state[partition % this.workers]!;
     const at = st.toWorker.claim(frame.length);
     if (at < 0) return Ingest.FULL;
-    writeFrameHeaderFast(st.toWorker.view, at, frame.length, type, partition, ++this.seq[st.id]!, originNs, FLAG_ROUTED);
+    writeFrameHeaderFast(st.toWorker.view, at, frame.length, type, partition, ++this.seq[st.id]!, originNs, flags);
     st.toWorker.u8.set(frame, at + 24);
     st.toWorker.publish();
     return Ingest.OK;
@@ -581,7 +597,7 @@ export class Runtime {
           }
           while (this.pendingRoutes.length > 0) {
             const r = this.pendingRoutes[0]!;
-            if (this.enqueueRouted(r.frame, r.type, r.partition, r.originNs) === Ingest.FULL) break;
+            if (this.enqueueRouted(r.frame, r.type, r.partition, r.flags, r.originNs) === Ingest.FULL) break;
             this.pendingRoutes.shift();
           }
           if (spinNs > 0 && n > 0) lastOutputNs = monotonicNs();
@@ -651,6 +667,60 @@ export class Runtime {
   /** Resolves when every source's run() has ended (a finite source ran out, or stop() was called). */
   async sourcesDone(): Promise<void> {
     await Promise.all(this.sourceRuns);
+  }
+
+  /**
+   * Resolves when every frame given before the call (ingest(), ingestRouted()), and every frame the
+   * jobs routed on from them, has been handled and its outputs delivered to the output handlers,
+   * while frames given since flow on: how a source commits what it consumed without stopping. Frames
+   * carry their checkpoint epoch's parity; this closes the epoch and waits for its in-flight count
+   * (frames given, plus frames routed, minus frames handled) to reach zero, then for the egress drain
+   * to pass the outputs published by then. Rejects when a worker has crashed (the frames it held are
+   * lost, so nothing given before may count as done) or after timeoutMs.
+   */
+  checkpoint(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const run = async (): Promise<void> => {
+      // One that failed (timed out) left its epoch draining: the parity is free once it has.
+      if (this.undrained >= 0) await this.drainEpoch(this.undrained, deadline, timeoutMs);
+      await this.drainEpoch(this.closeEpoch(), deadline, timeoutMs);
+    };
+    // Closed at once when no other is open: a frame given right after the call is not in it.
+    const done = this.openCheckpoints === 0 ? run() : this.lastCheckpoint.then(run);
+    this.openCheckpoints++;
+    this.lastCheckpoint = done.then(
+      () => void this.openCheckpoints--,
+      () => void this.openCheckpoints--,
+    );
+    return done;
+  }
+
+  /** Marks frames given from now with the other epoch; returns the closed epoch's in-flight slot. */
+  private closeEpoch(): number {
+    const line = checkpointSlot(this.workers);
+    const inFlight = line + CHECKPOINT_IN_FLIGHT + (this.epochFlag >> 1);
+    // The workers have taken off the frames they handled already: the count comes out right.
+    Atomics.add(this.control, inFlight, this.givenThisEpoch);
+    this.givenThisEpoch = 0;
+    this.epochFlag ^= FLAG_EPOCH;
+    Atomics.add(this.control, line + CHECKPOINT_EPOCH, 1);
+    this.undrained = inFlight;
+    return inFlight;
+  }
+
+  private async drainEpoch(inFlight: number, deadline: number, timeoutMs: number): Promise<void> {
+    const wait = async (what: string, done: () => boolean): Promise<void> => {
+      while (!done()) {
+        const dead = this.state.find((st) => !st.alive);
+        if (dead) throw new Error(`tickwave: checkpoint refused: worker ${dead.id} crashed, and the frames it held are lost`);
+        if (Date.now() > deadline) throw new Error(`tickwave: checkpoint timed out after ${timeoutMs} ms waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    };
+    await wait('the frames given before it to be handled', () => Atomics.load(this.control, inFlight) === 0);
+    this.undrained = -1;
+    const ends = this.state.map((st) => st.egress.published());
+    await wait('their outputs to be delivered', () => this.state.every((st, i) => st.egress.releasedUpTo(ends[i]!)));
   }
 
   /**

@@ -18,6 +18,11 @@ export interface SourceSink {
   ingestRouted(frame: Uint8Array, partition: number, source?: string, originNs?: number): IngestResult;
   /** Resolves when every frame given so far is handled and its outputs delivered. */
   whenIdle(timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves when every frame given before the call is handled and its outputs delivered, while later
+   * frames flow on (a source commits on it); rejects when a worker crashed. See Runtime.checkpoint().
+   */
+  checkpoint(timeoutMs?: number): Promise<void>;
   /** Why the last REJECTED frame was refused. */
   lastRejection(): Rejection | null;
 }

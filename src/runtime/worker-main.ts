@@ -10,8 +10,8 @@ import { RingConsumer, RingProducer, frameSlot, type RingRegion, type WaitStrate
 import { frameFlags, frameIngressNsNumber, framePartition, frameSequenceNumber, frameType, writeFrameHeaderFast } from '../wire/frame-header.js';
 import { PriceBoard, SymbolDirectory, type PriceBoardMemory } from '../ring/price-board.js';
 import { monotonicNs } from './clock.js';
-import { CONTROL_BARRIER, FLAG_ROUTED, type FrameInfo, type Job, type JobContext, type JobFactory, type JobSpec } from './job.js';
-import { CONTROL_STOP, CONTROL_TIMING_EPOCH, WORKER_ACTIVITY, WORKER_IDLE, WORKER_SPILLED, workerSlot } from './control.js';
+import { CONTROL_BARRIER, FLAG_EPOCH, FLAG_ROUTED, type FrameInfo, type Job, type JobContext, type JobFactory, type JobSpec } from './job.js';
+import { CHECKPOINT_EPOCH, CHECKPOINT_IN_FLIGHT, checkpointSlot, CONTROL_STOP, CONTROL_TIMING_EPOCH, WORKER_ACTIVITY, WORKER_IDLE, WORKER_SPILLED, workerSlot } from './control.js';
 import { REPLAY_ORIGIN } from './source.js';
 import { RingStamps, recordSince, WORKER_STAGES, WorkerStageTiming } from './stage-timing.js';
 import { encodeHistogram } from '../metrics/hdr-log.js';
@@ -40,6 +40,14 @@ export interface WorkerSetup {
 const setup = workerData as WorkerSetup;
 const control = new Int32Array(setup.control);
 const ctlBase = workerSlot(setup.workerId);
+const checkpoints = checkpointSlot(setup.workers);
+/**
+ * The checkpoint epoch (FLAG_EPOCH or 0) of the frame being handled, which the frames it routes on
+ * carry; between frames, the oldest epoch handled in the round (a job's onBatchEnd may route for any).
+ */
+let epochFlag = 0;
+/** Frames handled this round by epoch parity: taken from the in-flight counts once their outputs are published. */
+const handled = [0, 0];
 const bell = new Doorbell({ buffer: setup.doorbells, index: setup.workerId });
 const mainBell: DoorbellRef = { buffer: setup.doorbells, index: setup.mainBell };
 const inbound = setup.inbound.map((r) => new RingConsumer(r));
@@ -50,6 +58,7 @@ interface Spilled {
   frame: Uint8Array;
   msgType: number;
   partition: number;
+  flags: number;
   originNs: number;
 }
 const spill: Spilled[][] = Array.from({ length: setup.workers }, () => []);
@@ -94,7 +103,7 @@ function flushSpill(target: number): boolean {
   let head = spillHead[target]!;
   while (head < queue.length) {
     const f = queue[head]!;
-    if (!write(peers![target]!, f.frame, f.msgType, f.partition, FLAG_ROUTED, f.originNs)) break;
+    if (!write(peers![target]!, f.frame, f.msgType, f.partition, f.flags, f.originNs)) break;
     head++;
   }
   if (head === queue.length) {
@@ -122,14 +131,17 @@ function route(frame: Uint8Array, msgType: number, partition: number, originNs?:
     throw new RangeError(`route: partition ${partition} out of range 0..${setup.partitions - 1}`);
   }
   const origin = originNs ?? monotonicNs();
+  const flags = FLAG_ROUTED | epochFlag;
+  // Counted before anyone can see it: its epoch's checkpoint waits until it is handled.
+  Atomics.add(control, checkpoints + CHECKPOINT_IN_FLIGHT + (epochFlag >> 1), 1);
   if (!peers) {
-    toEgress(frame, msgType, partition, FLAG_ROUTED, origin);
+    toEgress(frame, msgType, partition, flags, origin);
     return;
   }
   const target = partition % setup.workers;
   // A peer ring can be full while that peer waits on ours: keep the frame rather than block.
-  if (spill[target]!.length > spillHead[target]! || !write(peers[target]!, frame, msgType, partition, FLAG_ROUTED, origin)) {
-    spill[target]!.push({ frame: frame.slice(), msgType, partition, originNs: origin });
+  if (spill[target]!.length > spillHead[target]! || !write(peers[target]!, frame, msgType, partition, flags, origin)) {
+    spill[target]!.push({ frame: frame.slice(), msgType, partition, flags, originNs: origin });
     Atomics.add(control, ctlBase + WORKER_SPILLED, 1);
   }
 }
@@ -165,15 +177,18 @@ function dispatch(view: DataView, at: number, length: number): void {
     Atomics.store(control, ctlBase + WORKER_IDLE, 0);
     saidIdle = false;
   }
+  const flags = frameFlags(view, at);
+  epochFlag = flags & FLAG_EPOCH;
+  handled[epochFlag >> 1]!++;
   const type = frameType(view, at);
-  if (type >= CONTROL_BARRIER) return; // checkpoint barriers: a later issue
+  if (type >= CONTROL_BARRIER) return; // no control frames are sent yet
   info.type = type;
   info.partition = framePartition(view, at);
   info.sequence = frameSequenceNumber(view, at);
   info.ingressNs = frameIngressNsNumber(view, at);
   info.offset = at + 24;
   info.length = length;
-  info.routed = (frameFlags(view, at) & FLAG_ROUTED) !== 0;
+  info.routed = (flags & FLAG_ROUTED) !== 0;
   const list = jobsByType[type]!;
   for (let j = 0; j < list.length; j++) list[j]!.onFrame(view, info);
 }
@@ -231,9 +246,17 @@ async function main(): Promise<void> {
     n += inbound[0]!.poll(fromMain, setup.batch);
     let spilled = false;
     if (peers) for (let t = 0; t < setup.workers; t++) if (!flushSpill(t)) spilled = true;
+    const current = Atomics.load(control, checkpoints + CHECKPOINT_EPOCH) & 1;
+    epochFlag = (handled[current ^ 1]! > 0 ? current ^ 1 : current) * FLAG_EPOCH;
     if (n > 0) for (let j = 0; j < batchEnders.length; j++) batchEnders[j]!.onBatchEnd!();
     if (tickNs !== Infinity) tick();
     publishAll();
+    // The round's frames are handled once their outputs are published (and what they routed counted).
+    for (let e = 0; e < 2; e++) {
+      if (handled[e] === 0) continue;
+      Atomics.sub(control, checkpoints + CHECKPOINT_IN_FLIGHT + e, handled[e]!);
+      handled[e] = 0;
+    }
     if (n > 0) {
       Atomics.add(control, ctlBase + WORKER_ACTIVITY, n);
       continue;

@@ -50,6 +50,7 @@ class RecordingSink implements SourceSink {
   }
   async whenWritable(): Promise<void> {}
   async whenIdle(): Promise<void> {}
+  async checkpoint(): Promise<void> {}
   lastRejection() {
     return null;
   }

@@ -14,6 +14,7 @@ function recordingSink(origins: (number | undefined)[]): SourceSink {
     whenWritable: async () => {},
     ingestRouted: () => Ingest.OK,
     whenIdle: async () => {},
+    checkpoint: async () => {},
     lastRejection: () => null,
   };
 }
